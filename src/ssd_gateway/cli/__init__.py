@@ -1,0 +1,1 @@
+"""The ``ssd-gateway`` command line: every capability reachable from a terminal."""

@@ -1,0 +1,109 @@
+"""Shared pydantic configuration, validation context and field types of the model.
+
+Validation takes a context (``ValidationSettings``): the two-digit-year pivot, "today" for
+future-date checks and the policy maximum for consent validity. Errors are translated once,
+in ``translate_errors``, into path-addressed ``Problem`` objects in Danish and English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from ssd_gateway.exceptions import Problem
+from ssd_gateway.model import cpr
+from ssd_gateway.model.dates import DEFAULT_PIVOT, parse_danish_date
+from ssd_gateway.model.messages import texts
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """Parameters of record validation that the municipality or the caller chooses."""
+
+    year_pivot: int = DEFAULT_PIVOT
+    today: date = field(default_factory=date.today)
+    consent_max_days: int = 365
+
+
+def settings_of(info: ValidationInfo) -> ValidationSettings:
+    """Return the validation settings passed as context, or the defaults."""
+    ctx = info.context
+    if isinstance(ctx, ValidationSettings):
+        return ctx
+    return ValidationSettings()
+
+
+def fail(code: str, **context: Any) -> PydanticCustomError:
+    """Build a pydantic error carrying one of our stable codes."""
+    return PydanticCustomError(code, texts(code, context, code)[1], context or None)
+
+
+def _danish_date(value: object, info: ValidationInfo) -> date:
+    try:
+        return parse_danish_date(value, settings_of(info).year_pivot)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def _cpr_or_id(value: object) -> object:
+    if isinstance(value, str) and value.strip().replace("-", "").isdigit():
+        stripped = value.strip()
+        if len(stripped.replace("-", "")) == 10:
+            try:
+                return cpr.normalise(stripped)
+            except ValueError as exc:
+                raise fail(str(exc)) from None
+    return value
+
+
+def _municipality(value: object) -> object:
+    if not (isinstance(value, str) and len(value) == 4 and value.isdigit()):
+        raise fail("municipality_code")
+    return value
+
+
+DanishDate = Annotated[date, BeforeValidator(_danish_date)]
+MunicipalityCode = Annotated[str, BeforeValidator(_municipality)]
+ChildId = Annotated[str, BeforeValidator(_cpr_or_id)]
+
+
+class Model(BaseModel):
+    """Base of every canonical record: unknown fields are refused, values are checked."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item.startswith("function-") or item in {"json-or-python[json=...]"}:
+            continue
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
+
+
+def _strip_union_tags(loc: tuple[int | str, ...], kinds: set[str]) -> tuple[int | str, ...]:
+    return tuple(p for p in loc if not (isinstance(p, str) and p in kinds))
+
+
+def translate_errors(
+    exc: ValidationError, *, prefix: str = "", union_tags: set[str] | None = None
+) -> list[Problem]:
+    """Turn a pydantic ValidationError into path-addressed Problems."""
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = _strip_union_tags(tuple(err["loc"]), union_tags or set())
+        path = _path(loc)
+        ctx = err.get("ctx") or {}
+        da, en = texts(err["type"], ctx, err["msg"])
+        for sub in ctx.get("paths") or [ctx.get("path")]:
+            full = ".".join(p for p in (prefix, path, sub) if p)
+            problems.append(Problem(path=full, code=err["type"], message_da=da, message_en=en))
+    return problems

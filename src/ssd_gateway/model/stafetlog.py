@@ -1,0 +1,196 @@
+"""Stafetlog: the coordination log that follows a child, with exactly one holder (§3.2)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Self
+
+from pydantic import AwareDatetime, Field, ValidationInfo, model_validator
+
+from ssd_gateway.model.base import DanishDate, Model, fail, settings_of
+from ssd_gateway.model.codes import HandoverState, StafetlogStatus
+from ssd_gateway.model.party import Child, Person
+
+
+class DatedEntry(Model):
+    """A dated text: an assessment, a decision, a goal, an evaluation."""
+
+    date: DanishDate
+    text: str = Field(min_length=1)
+
+
+class Assignment(Model):
+    """Who held a role (stafetholder, eyes on the child) from a date."""
+
+    date: DanishDate
+    person: Person
+    org_id: str | None = None
+
+
+class Holder(Model):
+    """The current stafetholder: one professional at one organisation."""
+
+    person: Person
+    org_id: str = Field(min_length=1)
+    since: DanishDate
+
+
+class Agreement(Model):
+    """An agreed action: what, who is responsible, by when."""
+
+    action: str = Field(min_length=1)
+    responsible: str = Field(min_length=1)
+    due: DanishDate | None = None
+
+
+class PlanEntry(Model):
+    """A dated adjustment of the joint effort with the persons present (B5)."""
+
+    date: DanishDate
+    participants: list[Person] = Field(min_length=1)
+    text: str | None = None
+
+
+class Milestone(Model):
+    """A yes/no fact with a date and a reference (consent given, underretning made, …)."""
+
+    done: bool
+    date: DanishDate | None = None
+    reference: str | None = None
+
+
+class ActorAction(Model):
+    """A row of section C: an actor, what it does, when and by whom it is followed up."""
+
+    actor: str = Field(min_length=1)
+    changed_on: DanishDate
+    action: str = Field(min_length=1)
+    follow_up_on: DanishDate | None = None
+    follow_up_by: str | None = None
+
+
+class SectionA(Model):
+    """Level 1: the concern where it arose and the action taken there."""
+
+    concern_arose_on: DanishDate
+    concern_why: str = Field(min_length=1)
+    discussed_by: list[str] = Field(default_factory=list)
+    assessments: list[DatedEntry] = Field(default_factory=list)
+    parents_informed_on: DanishDate | None = None
+    decisions: list[DatedEntry] = Field(default_factory=list)
+    goals: list[DatedEntry] = Field(default_factory=list)
+    next_review_on: DanishDate | None = None
+    eyes_on_child: list[Assignment] = Field(default_factory=list)
+
+
+class SectionB(Model):
+    """Levels 2–3: several actors' joint effort."""
+
+    actors_involved_on: DanishDate | None = None
+    consent: Milestone | None = None
+    underretning: Milestone | None = None
+    network_map: Milestone | None = None
+    plan: list[PlanEntry] = Field(default_factory=list)
+    child_goals: list[DatedEntry] = Field(default_factory=list)
+    family_goals: list[DatedEntry] = Field(default_factory=list)
+    agreements: list[Agreement] = Field(default_factory=list)
+    evaluations: list[DatedEntry] = Field(default_factory=list)
+    holder_history: list[Assignment] = Field(default_factory=list)
+    eyes_on_child: list[Assignment] = Field(default_factory=list)
+
+
+class HandoverOffer(Model):
+    """A handover of the relay: offered by the holder, accepted or refused by the receiver."""
+
+    id: str = Field(min_length=1)
+    stafetlog_id: str = Field(min_length=1)
+    from_org_id: str = Field(min_length=1)
+    to_org_id: str = Field(min_length=1)
+    to_person: Person | None = None
+    offered_at: AwareDatetime
+    state: HandoverState = HandoverState.OFFERED
+    decided_at: AwareDatetime | None = None
+    note: str | None = None
+
+
+class Stafetlog(Model):
+    """The shared plan around one child; every change is dated and versioned."""
+
+    kind: Literal["stafetlog"] = "stafetlog"
+    id: str = Field(min_length=1)
+    version: int = Field(default=1, ge=1)
+    child: Child
+    parents: list[Person] = Field(default_factory=list)
+    created_by: Person
+    created_on: DanishDate
+    last_updated: DanishDate
+    status: StafetlogStatus = StafetlogStatus.OPEN
+    holder: Holder | None = None
+    section_a: SectionA
+    section_b: SectionB | None = None
+    actors: list[ActorAction] = Field(default_factory=list)
+    consent_ids: list[str] = Field(default_factory=list)
+    handover: HandoverOffer | None = None
+
+    @model_validator(mode="after")
+    def _invariants(self, info: ValidationInfo) -> Self:
+        if self.status is StafetlogStatus.OPEN and self.holder is None:
+            raise fail("holder_required", path="holder")
+        today = settings_of(info).today
+        dated = self.dated_fields()
+        future = [path for path, day in dated if day > today]
+        if future:
+            raise fail("future_date", paths=future)
+        late = [path for path, day in dated if day > self.last_updated]
+        if late:
+            raise fail("after_last_update", paths=late)
+        return self
+
+    def dated_fields(self) -> list[tuple[str, date]]:
+        """Return (path, date) of every dated entry, for the future/last-update checks."""
+        out: list[tuple[str, date]] = [("created_on", self.created_on)]
+        out += _dated("section_a", self.section_a)
+        if self.section_b is not None:
+            out += _dated("section_b", self.section_b)
+        return out
+
+
+#: dates that plan ahead rather than record what happened; they may lie in the future
+_PLANNED = frozenset({"next_review_on", "due", "follow_up_on"})
+
+
+def _dated(prefix: str, section: Model) -> list[tuple[str, date]]:
+    found: list[tuple[str, date]] = []
+    for name in type(section).model_fields:
+        if name in _PLANNED:
+            continue
+        value = getattr(section, name)
+        if isinstance(value, date):
+            found.append((f"{prefix}.{name}", value))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                day = getattr(item, "date", None)
+                if isinstance(day, date):
+                    found.append((f"{prefix}.{name}[{i}].date", day))
+    return found
+
+
+class StafetlogHandoverOffer(HandoverOffer):
+    """The message offering the relay to another organisation."""
+
+    kind: Literal["stafetlog_handover_offer"] = "stafetlog_handover_offer"
+    child_id: str = Field(min_length=1)
+
+
+class StafetlogHandoverAnswer(Model):
+    """The receiver's answer to a handover offer: accepted, or refused."""
+
+    kind: Literal["stafetlog_handover_accept"] = "stafetlog_handover_accept"
+    id: str = Field(min_length=1)
+    offer_id: str = Field(min_length=1)
+    stafetlog_id: str = Field(min_length=1)
+    child_id: str = Field(min_length=1)
+    accepted: bool = True
+    answered_by: Person
+    org_id: str = Field(min_length=1)
+    answered_at: AwareDatetime

@@ -1,0 +1,142 @@
+"""Underretning: a notification of concern to the social authority (DOMAIN.md §3.3)."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from ssd_gateway.model.base import DanishDate, Model, fail
+from ssd_gateway.model.codes import Background, NotifierKind, UnderretningForm
+from ssd_gateway.model.party import Child, Person
+
+#: the last age (in whole years) that uses the pre-school form
+PRE_SCHOOL_MAX_AGE = 5
+
+
+class Notifier(Model):
+    """Who notifies, in which role and workplace, under which duty."""
+
+    person: Person
+    role: str | None = None
+    workplace: str | None = None
+    kind: NotifierKind
+
+
+class DomainNote(Model):
+    """Resources and difficulties in one domain (social, emotional, language, school, …)."""
+
+    domain: str = Field(min_length=1)
+    resources: str | None = None
+    difficulties: str | None = None
+
+
+class ParentsInformed(Model):
+    """Whether the parents were told, when, what they said, or why not."""
+
+    informed: bool
+    on: DanishDate | None = None
+    comments: str | None = None
+    reason_not_informed: str | None = None
+
+
+class SchoolDetails(Model):
+    """Fields only the school form (6–17) has."""
+
+    previous_institutions: str | None = None
+    current_school: str | None = None
+    class_teacher: str | None = None
+    attendance: str | None = None
+    academic: str | None = None
+    social: str | None = None
+    special_measures: str | None = None
+    remarks_from_health: str | None = None
+
+
+class PreSchoolDetails(Model):
+    """Fields only the pre-school form (0–5) has."""
+
+    attendance_hours: str | None = None
+    brought_and_collected_by: str | None = None
+
+
+class Underretning(Model):
+    """Notification of concern. Observations are kept apart from presumptions."""
+
+    kind: Literal["underretning"] = "underretning"
+    id: str = Field(min_length=1)
+    child: Child
+    siblings: list[Person] = Field(default_factory=list)
+    interpreter_needed: bool = False
+    interpreter_language: str | None = None
+    notifier: Notifier
+    form_variant: UnderretningForm
+    background: Background
+    reason_for_concern: str = Field(min_length=1)
+    what_is_wanted: str | None = None
+    observations: list[str] = Field(default_factory=list)
+    presumptions: list[str] = Field(default_factory=list)
+    resources_and_difficulties: list[DomainNote] = Field(default_factory=list)
+    attempted_actions: str | None = None
+    cooperation_with_parents: str | None = None
+    parents_informed: ParentsInformed
+    suspected_violence_or_abuse: bool = False
+    withhold_from_parents: bool = False
+    withhold_reason: str | None = None
+    child_view: str | None = None
+    stafetlog_ref: str | None = None
+    school: SchoolDetails | None = None
+    pre_school: PreSchoolDetails | None = None
+    signed_on: DanishDate
+    created_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _consistency(self) -> Self:
+        age = self.child.age_on(self.signed_on)
+        expected = (
+            UnderretningForm.PRE_SCHOOL if age <= PRE_SCHOOL_MAX_AGE else UnderretningForm.SCHOOL
+        )
+        if self.form_variant is not expected:
+            raise fail("form_variant_age", age=age, expected=expected.value, path="form_variant")
+        if self.withhold_from_parents and not self.withhold_reason:
+            raise fail("withhold_reason_required", path="withhold_reason")
+        return self
+
+
+class Receipt(Model):
+    """The social authority's receipt (kvittering) for an underretning, due in 6 working days."""
+
+    kind: Literal["underretning_receipt"] = "underretning_receipt"
+    id: str = Field(min_length=1)
+    underretning_id: str = Field(min_length=1)
+    child_id: str = Field(min_length=1)
+    received_on: DanishDate
+    due_on: DanishDate | None = None
+    sent_at: AwareDatetime
+    caseworker: Person | None = None
+
+
+class FeedbackRequest(Model):
+    """A professional notifier asks to be told the outcome (tilbagemelding)."""
+
+    kind: Literal["feedback_request"] = "feedback_request"
+    id: str = Field(min_length=1)
+    underretning_id: str = Field(min_length=1)
+    child_id: str = Field(min_length=1)
+    requested_by: Person
+    notifier_kind: NotifierKind
+    requested_at: AwareDatetime
+
+
+class FeedbackAnswer(Model):
+    """The answer: an outcome code, and more only if the parents accepted fuller feedback."""
+
+    kind: Literal["feedback"] = "feedback"
+    id: str = Field(min_length=1)
+    underretning_id: str = Field(min_length=1)
+    child_id: str = Field(min_length=1)
+    request_id: str | None = None
+    outcome: Literal["investigation_started", "measure_started", "no_action", "request_refused"]
+    content: str | None = None
+    parents_accepted_fuller_feedback: bool = False
+    answered_at: AwareDatetime

@@ -1,0 +1,83 @@
+"""CPR numbers and Danish date formats."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ssd_gateway.model import cpr
+from ssd_gateway.model.dates import parse_danish_date
+
+
+def test_cpr_with_and_without_dash_normalises_to_ten_digits() -> None:
+    """Both DDMMYY-SSSS and DDMMYYSSSS become ten digits."""
+    assert cpr.normalise("020315-4321") == "0203154321"
+    assert cpr.normalise("0203154321") == "0203154321"
+
+
+def test_cpr_without_modulus_11_is_accepted() -> None:
+    """A CPR number failing the old modulus-11 check is still valid (issued since 2007)."""
+    digits = "0203154322"
+    weights = [4, 3, 2, 7, 6, 5, 4, 3, 2, 1]
+    assert sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 != 0
+    assert cpr.birth_date(digits) == date(2015, 3, 2)
+
+
+@pytest.mark.parametrize("value", ["123456-7891", "3102154321", "0013154321"])
+def test_cpr_with_impossible_date_is_refused(value: str) -> None:
+    """The seed's example 123456-7891 (month 34) and 31 February are not dates."""
+    with pytest.raises(ValueError, match="cpr_impossible_date"):
+        cpr.normalise(value)
+
+
+def test_cpr_century_follows_seventh_digit() -> None:
+    """Seventh digit 4 with year 15 is 2015; seventh digit 1 with year 85 is 1985."""
+    assert cpr.birth_date("0203154321").year == 2015
+    assert cpr.birth_date("0203851321").year == 1985
+
+
+def test_cpr_found_in_free_text_with_or_without_dash() -> None:
+    """CPR-like numbers are found in text; a phone number is not a date and is ignored."""
+    assert cpr.looks_like_cpr("barnet 020315-4321 går i 3.a")
+    assert cpr.looks_like_cpr("cpr0203154321.")
+    assert not cpr.looks_like_cpr("ring 9999999999")
+    assert not cpr.looks_like_cpr("ingen tal her")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("06.09.2007", date(2007, 9, 6)),
+        ("07.11.07", date(2007, 11, 7)),
+        ("2008-01-15", date(2008, 1, 15)),
+        ("6.9.2007", date(2007, 9, 6)),
+        ("15/01/2008", date(2008, 1, 15)),
+        ("01.01.85", date(1985, 1, 1)),
+    ],
+)
+def test_danish_dates_normalise_to_iso(text: str, expected: date) -> None:
+    """Journal date formats become ISO dates; two-digit years use the default pivot 50."""
+    assert parse_danish_date(text) == expected
+
+
+def test_two_digit_year_pivot_is_configurable() -> None:
+    """With pivot 5, '07' is 1907 rather than 2007."""
+    assert parse_danish_date("07.11.07", pivot=5) == date(1907, 11, 7)
+
+
+@pytest.mark.parametrize(("text", "code"), [("30.02.2008", "date_impossible"),
+                                             ("onsdag d. 24. oktober", "date_format")])
+def test_bad_dates_are_refused_with_a_code(text: str, code: str) -> None:
+    """Impossible and unparseable dates raise with a stable code."""
+    with pytest.raises(ValueError, match=code):
+        parse_danish_date(text)
+
+
+@given(st.dates(min_value=date(1951, 1, 1), max_value=date(2049, 12, 31)))
+def test_every_date_survives_both_danish_formats(day: date) -> None:
+    """Any date written DD.MM.YYYY or DD.MM.YY (inside the pivot window) parses back to itself."""
+    assert parse_danish_date(day.strftime("%d.%m.%Y")) == day
+    assert parse_danish_date(day.strftime("%d.%m.%y")) == day
