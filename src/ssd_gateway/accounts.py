@@ -67,10 +67,14 @@ class Principal:
     scopes: frozenset[str] = frozenset()
 
     def may(self, need: str) -> bool:
-        """Return True if this principal has role or scope ``need`` (admin has every role)."""
-        if self.role == "admin" and need in ROLES:
+        """Return True if this principal has role or scope ``need`` (admin has every role).
+
+        ``need`` may name alternatives joined by ``_or_``, e.g. ``compliance_or_operations``.
+        """
+        wanted = set(need.split("_or_"))
+        if self.role == "admin" and wanted & ROLES:
             return True
-        return need == self.role or need in self.scopes
+        return self.role in wanted or bool(wanted & self.scopes)
 
 
 def hash_password(password: str) -> str:
