@@ -25,6 +25,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "dokumentet indeholder en entitetsreference; det accepteres aldrig",
         "the document contains an entity reference; these are never accepted",
     ),
+    "xml_resource_limit": (
+        "dokumentet overskrider en sikkerhedsgrænse (indlejringsdybde eller entitetsudvidelse)",
+        "the document exceeds a safety limit (nesting depth or entity expansion)",
+    ),
     "xml_not_bytes": (
         "dokumentet skal gives som bytes",
         "the document must be given as bytes",
