@@ -18,7 +18,7 @@ from typing import Any, cast
 import xmlschema
 from lxml import etree
 
-from ssd_gateway.exceptions import Problem
+from ssd_gateway.exceptions import Problem, RecordInvalid
 from ssd_gateway.xml.names import ACK_NS, ENVELOPE_NS, NAMESPACE_KINDS, schema_path
 from ssd_gateway.xml.paths import element_path, qname
 from ssd_gateway.xml.problems import XmlProblem, scrub, xml_problem
@@ -104,8 +104,6 @@ def validate_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Pro
     An empty list means valid. Input that is not well-formed is reported as a problem;
     unsafe input (DTD, entities, oversize) raises ``UnsafeInput``.
     """
-    from ssd_gateway.exceptions import RecordInvalid
-
     try:
         root = parse_secure(data, max_bytes=max_bytes)
     except RecordInvalid as exc:
@@ -115,8 +113,6 @@ def validate_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Pro
 
 def validate_acknowledgement(data: bytes) -> list[Problem]:
     """Return the schema problems of an acknowledgement document (empty: valid)."""
-    from ssd_gateway.exceptions import RecordInvalid
-
     try:
         root = parse_secure(data)
     except RecordInvalid as exc:
