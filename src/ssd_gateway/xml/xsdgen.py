@@ -77,8 +77,7 @@ def _schema(target_ns: str, prefix: str, doc: str, imports: dict[str, str]) -> e
     root.set("version", "1")
     _doc(root, f"{doc} {_GENERATED}")
     for name, ns in imports.items():
-        imp = etree.SubElement(root, _XS + "import", namespace=ns, schemaLocation=f"{name}.xsd")
-        del imp  # only its presence matters
+        etree.SubElement(root, _XS + "import", namespace=ns, schemaLocation=f"{name}.xsd")
     return root
 
 
