@@ -21,6 +21,7 @@ from ssd_gateway.model import (
     ValidationSettings,
     parse_message,
 )
+from ssd_gateway.model.codes import ChildIdKind
 from ssd_gateway.model.records import RECORD_CLASSES
 from ssd_gateway.samples import sample_message_data
 from ssd_gateway.xml import message_to_xml, xml_to_message
@@ -196,22 +197,34 @@ def test_carriage_return_in_text_survives() -> None:
 
 
 def test_control_character_is_refused_with_its_path() -> None:
-    """A control character XML cannot carry is refused at render time, at its XML path."""
+    """A control character is refused by the model, and by the renderer if validation is skipped."""
     payload = sample("anonymous_consultation")
     payload["record"]["question"] = "a\x01b"
-    message = parse_message(payload, SETTINGS)
+    with pytest.raises(RecordInvalid) as parsed:
+        parse_message(payload, SETTINGS)
+    assert [(p.path, p.code) for p in parsed.value.problems] == [
+        ("record.question", "control_character")]
+    message = parse_message(sample("anonymous_consultation"), SETTINGS)
+    bypassed = message.model_copy(
+        update={"record": message.record.model_copy(update={"question": "a\x01b"})})
     with pytest.raises(RecordInvalid) as info:
-        message_to_xml(message)
+        message_to_xml(bypassed)
     assert [(p.path, p.code) for p in info.value.problems] == [
         ("/env:message/ano:anonymous_consultation/ano:question", "xml_invalid_character")]
 
 
 def test_digit_only_replacement_id_cannot_be_carried() -> None:
-    """A replacement id of digits only (not 10) is refused by the schema, at c:id (known gap)."""
+    """A digit-only replacement id is refused by the model, and by the schema if bypassed."""
     payload = sample("underretning")
     payload["record"]["child"].update(id="12345", id_kind="replacement")
-    message = parse_message(payload, SETTINGS)
+    with pytest.raises(RecordInvalid) as parsed:
+        parse_message(payload, SETTINGS)
+    assert [p.code for p in parsed.value.problems] == ["replacement_id_format"]
+    message = parse_message(sample("underretning"), SETTINGS)
+    record = message.record
+    child = record.child.model_copy(update={"id": "12345", "id_kind": ChildIdKind.REPLACEMENT})
+    bypassed = message.model_copy(update={"record": record.model_copy(update={"child": child})})
     with pytest.raises(RecordInvalid) as info:
-        message_to_xml(message)
+        message_to_xml(bypassed)
     assert [p.path for p in info.value.problems] == [
         "/env:message/und:underretning/und:child/c:id"]

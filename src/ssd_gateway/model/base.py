@@ -7,11 +7,19 @@ in ``translate_errors``, into path-addressed ``Problem`` objects in Danish and E
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ssd_gateway.exceptions import Problem
@@ -71,10 +79,30 @@ MunicipalityCode = Annotated[str, BeforeValidator(_municipality)]
 ChildId = Annotated[str, BeforeValidator(_cpr_or_id)]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: object) -> None:
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise fail("control_character")
+    if isinstance(value, list):
+        for item in value:
+            _no_control_characters(item)
+
+
 class Model(BaseModel):
-    """Base of every canonical record: unknown fields are refused, values are checked."""
+    """Base of every canonical record: unknown fields are refused, values are checked.
+
+    Text may hold line breaks and tabs but no other control characters (XML cannot carry them).
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_printable(cls, value: object) -> object:
+        _no_control_characters(value)
+        return value
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

@@ -16,6 +16,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "fødselsdatoen passer ikke med CPR-nummeret",
         "the birth date does not match the CPR number",
     ),
+    "replacement_id_format": (
+        "et erstatnings-id skal indeholde mindst ét bogstav, så det ikke ligner et CPR-nummer",
+        "a replacement id must contain at least one letter, so it cannot pass for a CPR number",
+    ),
+    "control_character": (
+        "teksten indeholder et kontroltegn",
+        "the text contains a control character",
+    ),
     "date_type": ("datoen skal være tekst", "a date must be text"),
     "date_format": (
         "ukendt datoformat; brug fx 2007-09-06, 06.09.2007 eller 06.09.07",

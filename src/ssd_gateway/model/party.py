@@ -57,6 +57,8 @@ class Child(Model):
 
     @model_validator(mode="after")
     def _cpr_matches_birth_date(self) -> Self:
+        if self.id_kind is ChildIdKind.REPLACEMENT and self.id.isdigit():
+            raise fail("replacement_id_format", path="id")
         if self.id_kind is ChildIdKind.CPR:
             if not (len(self.id) == 10 and self.id.isdigit()):
                 raise fail("not_cpr_format", path="id")

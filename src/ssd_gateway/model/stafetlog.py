@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, Field, ValidationInfo, model_validator
 
-from ssd_gateway.model.base import DanishDate, Model, fail, settings_of
+from ssd_gateway.model.base import ChildId, DanishDate, Model, fail, settings_of
 from ssd_gateway.model.codes import HandoverState, StafetlogStatus
 from ssd_gateway.model.party import Child, Person
 
@@ -179,7 +179,7 @@ class StafetlogHandoverOffer(HandoverOffer):
     """The message offering the relay to another organisation."""
 
     kind: Literal["stafetlog_handover_offer"] = "stafetlog_handover_offer"
-    child_id: str = Field(min_length=1)
+    child_id: ChildId
 
 
 class StafetlogHandoverAnswer(Model):
@@ -189,7 +189,7 @@ class StafetlogHandoverAnswer(Model):
     id: str = Field(min_length=1)
     offer_id: str = Field(min_length=1)
     stafetlog_id: str = Field(min_length=1)
-    child_id: str = Field(min_length=1)
+    child_id: ChildId
     accepted: bool = True
     answered_by: Person
     org_id: str = Field(min_length=1)

@@ -6,8 +6,8 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from ssd_gateway.model.base import DanishDate, Model, fail
-from ssd_gateway.model.codes import Background, NotifierKind, UnderretningForm
+from ssd_gateway.model.base import ChildId, DanishDate, Model, fail
+from ssd_gateway.model.codes import Background, FeedbackOutcome, NotifierKind, UnderretningForm
 from ssd_gateway.model.party import Child, Person
 
 #: the last age (in whole years) that uses the pre-school form
@@ -109,7 +109,7 @@ class Receipt(Model):
     kind: Literal["underretning_receipt"] = "underretning_receipt"
     id: str = Field(min_length=1)
     underretning_id: str = Field(min_length=1)
-    child_id: str = Field(min_length=1)
+    child_id: ChildId
     received_on: DanishDate
     due_on: DanishDate | None = None
     sent_at: AwareDatetime
@@ -122,7 +122,7 @@ class FeedbackRequest(Model):
     kind: Literal["feedback_request"] = "feedback_request"
     id: str = Field(min_length=1)
     underretning_id: str = Field(min_length=1)
-    child_id: str = Field(min_length=1)
+    child_id: ChildId
     requested_by: Person
     notifier_kind: NotifierKind
     requested_at: AwareDatetime
@@ -134,9 +134,9 @@ class FeedbackAnswer(Model):
     kind: Literal["feedback"] = "feedback"
     id: str = Field(min_length=1)
     underretning_id: str = Field(min_length=1)
-    child_id: str = Field(min_length=1)
+    child_id: ChildId
     request_id: str | None = None
-    outcome: Literal["investigation_started", "measure_started", "no_action", "request_refused"]
+    outcome: FeedbackOutcome
     content: str | None = None
     parents_accepted_fuller_feedback: bool = False
     answered_at: AwareDatetime
