@@ -18,6 +18,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,9 +26,12 @@ from typing import Any
 import httpx
 from cryptography import x509
 
+from ssd_gateway.certs.files import load_certificate
 from ssd_gateway.certs.identity import identity_of
+from ssd_gateway.certs.trust import FederationTrust
 from ssd_gateway.contracts import Acknowledgement, OutboundMessage
 from ssd_gateway.exceptions import (
+    ConfigurationError,
     GatewayError,
     PeerRefused,
     PermanentDeliveryError,
@@ -57,6 +61,7 @@ class HttpxTransport:
         max_connections_per_peer: int = 4,
     ) -> None:
         self.directory = directory
+        self.own_certificate = _own_certificate(cert_file, ca_file)
         self.ssl_context: ssl.SSLContext = client_ssl_context(cert_file, key_file, ca_file,
                                                               key_password)
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
@@ -69,6 +74,7 @@ class HttpxTransport:
     def send(self, message: OutboundMessage) -> Acknowledgement:
         """Deliver ``message``; return the peer's acknowledgement or raise a DeliveryError."""
         peer = self._peer(message)
+        self._check_own_validity()
         path = FHIR_PATH if message.format == "fhir" else XML_PATH
         headers = {"content-type": message.media_type, "accept": message.media_type}
         with _delivery_errors(peer.org_id):
@@ -101,6 +107,12 @@ class HttpxTransport:
                 self._clients[peer.org_id] = client
             return client
 
+    def _check_own_validity(self) -> None:
+        now = datetime.now(UTC)
+        cert = self.own_certificate
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            raise PermanentDeliveryError("our own certificate is expired or not yet valid")
+
     def _peer(self, message: OutboundMessage) -> Peer:
         try:
             peer = self.directory.get(message.peer_org_id)
@@ -112,25 +124,44 @@ class HttpxTransport:
         return peer
 
     def _post(self, peer: Peer, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        try:
-            return self._exchange(peer, path, body, headers)
-        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            if _tls_failure(exc):
-                raise
-            # A keep-alive connection the server had already closed looks like this; delivery
-            # is idempotent (Bundle.id, MessageHeader.id), so one immediate retry is safe.
-            return self._exchange(peer, path, body, headers)
+        """POST with one immediate retry when the server hangs up without answering.
 
-    def _exchange(self, peer: Peer, path: str, body: bytes,
-                  headers: dict[str, str]) -> httpx.Response:
-        """POST and read the answer, but only after the server proved it is ``peer``."""
-        with self.client_for(peer).stream("POST", path, content=body, headers=headers) as resp:
-            self._check_server(peer, resp)
-            resp.read()
-        return resp
+        A pooled keep-alive connection the server had already closed looks like that, and
+        delivery is idempotent (Bundle.id, MessageHeader.id), so the retry is safe. A server
+        that refuses our certificate looks the same under TLS 1.3 (uvicorn/asyncio close
+        without an alert, after the client's side of the handshake succeeded): when even a
+        freshly handshaken connection is dropped twice, the failure is permanent.
+        """
+        for attempt in (1, 2):
+            fresh: list[bool] = []
+            try:
+                return self._exchange(peer, path, body, headers, fresh)
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if _tls_failure(exc) or (attempt == 2 and not fresh):
+                    raise
+                if attempt == 2:
+                    raise PermanentDeliveryError(
+                        f"peer {peer.org_id} closed new TLS connections without answering; "
+                        "it probably refuses our certificate") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _check_server(self, peer: Peer, response: httpx.Response) -> None:
-        der = _server_certificate(response)
+    def _exchange(self, peer: Peer, path: str, body: bytes, headers: dict[str, str],
+                  fresh: list[bool]) -> httpx.Response:
+        """POST, but only on a connection whose server proved it is ``peer``.
+
+        The check runs in httpcore's trace hook right after the TLS handshake, before a byte
+        of the request is written; a pooled connection was checked when it was opened.
+        """
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.start_tls.complete" and "return_value" in info:
+                fresh.append(True)
+                self._check_server(peer, info["return_value"])
+
+        return self.client_for(peer).post(path, content=body, headers=headers,
+                                          extensions={"trace": trace})
+
+    def _check_server(self, peer: Peer, stream: Any) -> None:
+        der = _server_certificate(stream)
         if der is None:
             raise PermanentDeliveryError(f"no server certificate from peer {peer.org_id}")
         if self._verified_servers.get(der) == peer.org_id:
@@ -160,6 +191,21 @@ class HttpxTransport:
         if ack.message_id != message.message_id:
             raise PermanentDeliveryError(f"peer {peer.org_id} acknowledged another message")
         return ack
+
+
+def _own_certificate(cert_file: Path, ca_file: Path) -> x509.Certificate:
+    """Our certificate, checked once against the federation CA while it is valid.
+
+    An expired certificate is let through here: ``send`` then fails with a clear
+    ``PermanentDeliveryError`` instead of the gateway failing to start.
+    """
+    cert = load_certificate(cert_file)
+    if cert.not_valid_before_utc <= datetime.now(UTC) <= cert.not_valid_after_utc:
+        try:
+            FederationTrust.from_file(ca_file).verify_peer(cert)
+        except PeerRefused as exc:
+            raise ConfigurationError("our certificate is not from the federation CA") from exc
+    return cert
 
 
 @contextmanager
@@ -202,12 +248,11 @@ def _ssl_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _server_certificate(response: httpx.Response) -> bytes | None:
-    stream: Any = response.extensions.get("network_stream")
+def _server_certificate(stream: Any) -> bytes | None:
     ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
     if ssl_object is None:
         return None
-    der = ssl_object.getpeercert(binary_form=True)
+    der = ssl_object.getpeercert(True)
     return bytes(der) if der else None
 
 

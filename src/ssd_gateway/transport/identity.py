@@ -99,7 +99,7 @@ class PeerCertH11Protocol(H11Protocol):
         """Read the peer certificate once per connection and wrap the app to pass it on."""
         super().connection_made(transport)
         ssl_object = cast(ssl.SSLObject | None, transport.get_extra_info("ssl_object"))
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        der = ssl_object.getpeercert(True) if ssl_object is not None else None
         if der is None:
             return
         extension = {"client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)]}
