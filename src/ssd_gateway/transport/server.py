@@ -162,8 +162,9 @@ class FederationEndpoint:
             return Acknowledgement(code, envelope.message_id, envelope.bundle_id,
                                    issues=(_problem(exc.code, "the receiver could not process"
                                                     " the message"),))
-        except Exception:
-            log.exception("inbox failed", extra={"peer": verified.peer.org_id})
+        except Exception as exc:
+            # The class name only: an exception's text may quote the message.
+            log.error("inbox failed for peer %s: %s", verified.peer.org_id, type(exc).__name__)
             return Acknowledgement("transient-error", envelope.message_id, envelope.bundle_id,
                                    issues=(_problem("INTERNAL", "internal error at the"
                                                     " receiver"),))
