@@ -175,3 +175,25 @@ def test_client_refuses_a_server_that_is_not_the_peer(gateway: Gateway) -> None:
             transport.send(wrong)
     assert gateway.inbox.received == []
     assert RECEIVER in gateway.fed.peers
+
+
+def test_inbox_errors_become_acknowledgements(gateway: Gateway) -> None:
+    """RecordInvalid from the inbox is answered fatal-error with its problems; an unexpected
+    failure transient-error."""
+    from ssd_gateway.exceptions import Problem, RecordInvalid
+
+    def invalid(*_: object) -> None:
+        raise RecordInvalid([Problem("child.id", "CPR_INVALID", "ugyldigt", "invalid")])
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database down")
+
+    with gateway.transport("skole") as transport:
+        gateway.inbox.handler = invalid
+        fatal = transport.send(gateway.message(gateway.signed_fhir("skole")))
+        gateway.inbox.handler = broken
+        transient = transport.send(gateway.message(gateway.signed_fhir("skole")))
+    assert fatal.code == "fatal-error"
+    assert [(p.path, p.code, p.message_da) for p in fatal.issues] == [
+        ("child.id", "CPR_INVALID", "ugyldigt")]
+    assert transient.code == "transient-error"
