@@ -1,0 +1,147 @@
+"""``ssd-gateway certs``: development federation CA, organisation certificates, inspection.
+
+Exit codes of ``certs inspect``: 0 valid (warnings are printed, not failed on), 2 expired or
+not yet valid, 3 does not chain to ``--ca`` (when given), 1 unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ssd_gateway.certs.expiry import ExpiryStatus
+
+certs_app = typer.Typer(
+    name="certs",
+    help="Certifikater til føderationen. / Federation certificates (development CA, inspect).",
+    no_args_is_help=True,
+)
+
+EXIT_EXPIRED = 2
+EXIT_UNTRUSTED = 3
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``certs`` command group to the root app."""
+    app.add_typer(certs_app, name="certs")
+
+
+@certs_app.command("init-ca")
+def init_ca(
+    directory: Path = typer.Argument(..., help="Mappe til ca.pem og ca-key.pem. / Output dir."),
+    name: str = typer.Option("ssd-gateway development federation CA", help="CA common name."),
+    days: int = typer.Option(3650, min=1, help="Gyldighed i dage. / Validity in days."),
+) -> None:
+    """Opret en udviklings-CA (EC P-256). / Create a development federation CA (EC P-256)."""
+    from ssd_gateway.certs.authority import DevelopmentCA
+    from ssd_gateway.certs.identity import fingerprint
+    from ssd_gateway.exceptions import ConfigurationError
+
+    ca = DevelopmentCA.create(name, valid_days=days)
+    try:
+        ca.write(directory)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"CA certificate: {directory / 'ca.pem'}")
+    typer.echo(f"CA key (keep private): {directory / 'ca-key.pem'}")
+    typer.echo(f"SHA-256 fingerprint: {fingerprint(ca.cert)}")
+
+
+@certs_app.command("issue")
+def issue(
+    out: Path = typer.Argument(..., help="Mappe til cert.pem og key.pem. / Output dir."),
+    ca: Path = typer.Option(..., "--ca", help="CA-mappe fra init-ca. / CA directory."),
+    org_id: str = typer.Option(..., "--org-id", help="Organisationens id i føderationen."),
+    name: str = typer.Option(..., "--name", help="Organisationens navn. / Name."),
+    sector: str = typer.Option(..., "--sector", help="Sektor, fx school, daycare."),
+    cvr: str | None = typer.Option(None, "--cvr", help="CVR-nummer (8 cifre)."),
+    dns: list[str] = typer.Option(["localhost"], "--dns", help="DNS-navn for TLS (gentag)."),
+    ip: list[str] = typer.Option(["127.0.0.1"], "--ip", help="IP-adresse for TLS (gentag)."),
+    days: int = typer.Option(397, min=1, help="Gyldighed i dage. / Validity in days."),
+) -> None:
+    """Udsted et organisationscertifikat. / Issue an organisation certificate (TLS + signing)."""
+    from ssd_gateway.certs.authority import DevelopmentCA, OrganisationSubject
+    from ssd_gateway.certs.identity import fingerprint
+
+    if cvr is not None and not (len(cvr) == 8 and cvr.isdigit()):
+        raise typer.BadParameter("CVR must be 8 digits", param_hint="--cvr")
+    subject = OrganisationSubject(org_id, name, sector, cvr=cvr, dns_names=tuple(dns),
+                                  ip_addresses=tuple(ip))
+    issued = DevelopmentCA.load(ca).issue(subject, valid_days=days)
+    issued.write(out)
+    typer.echo(f"certificate: {out / 'cert.pem'}")
+    typer.echo(f"key (keep private): {out / 'key.pem'}")
+    typer.echo(f"identity: {', '.join(subject.uris())}")
+    typer.echo(f"SHA-256 fingerprint: {fingerprint(issued.cert)}")
+
+
+@certs_app.command("inspect")
+def inspect(
+    cert: Path = typer.Argument(..., help="PEM-certifikat (udvikling eller OCES3)."),
+    ca: Path | None = typer.Option(None, "--ca", help="Tjek kæden mod denne CA-fil."),
+    as_json: bool = typer.Option(False, "--json", help="Skriv JSON. / Print JSON."),
+) -> None:
+    """Vis identitet, udløb og fingeraftryk. / Show identity, expiry and fingerprint."""
+    from ssd_gateway.certs.expiry import expiry_status
+    from ssd_gateway.certs.files import load_certificates
+    from ssd_gateway.certs.identity import identity_of
+    from ssd_gateway.certs.trust import FederationTrust
+    from ssd_gateway.exceptions import ConfigurationError, PeerRefused
+
+    try:
+        chain = load_certificates(cert)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    leaf = chain[0]
+    identity = identity_of(leaf)
+    status = expiry_status(identity)
+    trusted: bool | None = None
+    if ca is not None and status < ExpiryStatus.EXPIRED:  # an expired chain cannot verify
+        try:
+            FederationTrust(load_certificates(ca), ca).verify_peer(leaf, chain[1:])
+            trusted = True
+        except (PeerRefused, ConfigurationError):
+            trusted = False
+    report = {
+        "subject": identity.subject,
+        "issuer": identity.issuer,
+        "org_id": identity.org_id,
+        "cvr": identity.cvr,
+        "names": sorted(identity.names),
+        "dns_names": list(identity.dns_names),
+        "not_before": identity.not_before.isoformat(),
+        "not_after": identity.not_after.isoformat(),
+        "days_left": round(identity.days_left(), 1),
+        "fingerprint_sha256": identity.fingerprint_sha256,
+        "status": status.name.lower(),
+        "chains_to_ca": trusted,
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            if value is not None:
+                typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+        warning = _warning(status, identity.days_left())
+        if warning:
+            typer.echo(warning, err=True)
+    if status in (ExpiryStatus.EXPIRED, ExpiryStatus.NOT_YET_VALID):
+        raise typer.Exit(EXIT_EXPIRED)
+    if trusted is False:
+        raise typer.Exit(EXIT_UNTRUSTED)
+
+
+def _warning(status: ExpiryStatus, days_left: float) -> str:
+    if status == ExpiryStatus.EXPIRED:
+        return "ADVARSEL/WARNING: certifikatet er udløbet / the certificate has expired"
+    if status == ExpiryStatus.NOT_YET_VALID:
+        return "ADVARSEL/WARNING: certifikatet er endnu ikke gyldigt / not yet valid"
+    if status in (ExpiryStatus.WARN_7, ExpiryStatus.WARN_30, ExpiryStatus.WARN_60):
+        limit = {ExpiryStatus.WARN_7: 7, ExpiryStatus.WARN_30: 30, ExpiryStatus.WARN_60: 60}
+        return (f"ADVARSEL/WARNING: udløber om {days_left:.0f} dage / expires in "
+                f"{days_left:.0f} days (< {limit[status]}): forny certifikatet / renew it")
+    return ""
