@@ -6,7 +6,6 @@ wrong and how to fix it, in Danish and English.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,22 +98,25 @@ def check_certificate(cert_file: Path | None, key_file: Path | None,
 
 
 def check_peers(peers_file: Path | None) -> Check:
-    """The peer directory exists and names at least one peer."""
+    """The peer directory loads (strictly validated) and names at least one peer."""
+    from ssd_gateway.exceptions import GatewayError
+    from ssd_gateway.peers import PeerDirectory
+
     if peers_file is None:
         return _fail("peers", "ingen partnerfortegnelse konfigureret",
                      "no peer directory configured",
                      "sæt peers_file (se docs/peers.md)", "set peers_file (see docs/peers.md)")
     try:
-        data = tomllib.loads(peers_file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        return _fail("peers", f"kan ikke læse partnerfortegnelsen ({type(exc).__name__})",
-                     f"cannot read the peer directory ({type(exc).__name__})",
-                     "kontrollér stien og TOML-formatet", "check the path and TOML syntax")
-    peers = data.get("peer") or data.get("peers") or []
-    if not peers:
+        directory = PeerDirectory.load(peers_file)
+    except GatewayError as exc:
+        return _fail("peers", f"partnerfortegnelsen kan ikke indlæses: {exc}",
+                     f"the peer directory cannot be loaded: {exc}",
+                     "ret filen efter docs/peers.md", "fix the file as docs/peers.md describes")
+    count = len(directory)
+    if not count:
         return _fail("peers", "partnerfortegnelsen er tom", "the peer directory is empty",
                      "tilføj mindst én [[peer]]", "add at least one [[peer]]")
-    return Check("peers", True, f"{len(peers)} partnere", f"{len(peers)} peers")
+    return Check("peers", True, f"{count} partnere", f"{count} peers")
 
 
 def readiness(settings: Settings) -> list[Check]:

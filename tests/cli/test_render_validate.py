@@ -43,7 +43,8 @@ def test_render_reports_invalid_record_with_path(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     result = runner.invoke(build(), ["render", "--format", "xml", str(path)])
     assert result.exit_code == 2
-    assert "record.child_id: CPR-nummerets første seks cifre er ikke en gyldig dato" in result.output
+    expected = "record.child_id: CPR-nummerets første seks cifre er ikke en gyldig dato"
+    assert expected in result.output
 
 
 def test_validate_names_the_xml_path_of_a_schema_error(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from ssd_gateway.cli.app import build
 from ssd_gateway.health import check_broker, check_certificate, check_database, check_peers
+from ssd_gateway.sandbox import write_sandbox
 
 
 def _write_pair(tmp_path: Path, days_valid: int) -> tuple[Path, Path]:
@@ -80,13 +81,15 @@ def test_key_of_another_certificate_fails(tmp_path: Path) -> None:
     assert not check_certificate(cert, wrong_key).ok
 
 
-def test_peer_directory_must_name_peers(tmp_path: Path) -> None:
-    """An empty peer directory fails; one with a peer passes."""
+def test_peer_directory_is_loaded_strictly(tmp_path: Path) -> None:
+    """A malformed peer directory fails with the loader's reason; a sandbox's passes."""
     peers = tmp_path / "peers.toml"
-    peers.write_text("")
-    assert not check_peers(peers).ok
     peers.write_text('[[peer]]\norg_id = "skole-valby"\n')
-    assert check_peers(peers).ok
+    check = check_peers(peers)
+    assert not check.ok and "docs/peers.md" in check.fix_en
+    write_sandbox(tmp_path / "sandbox")
+    good = check_peers(tmp_path / "sandbox" / "peers.toml")
+    assert good.ok and good.detail_en == "4 peers"
 
 
 def test_doctor_exits_non_zero_and_explains(tmp_path: Path) -> None:
