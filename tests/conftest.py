@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,17 @@ def service_available(host: str, port: int, what: str) -> None:
         if os.environ.get("SSD_REQUIRE_SERVICES") == "1":
             pytest.fail(message + " and SSD_REQUIRE_SERVICES=1")
         pytest.skip(message)
+
+
+def require_tool(name: str, install_hint: str) -> str:
+    """Return the path of ``name``; skip visibly (fail under SSD_REQUIRE_SERVICES=1) if absent."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} not installed ({install_hint})"
+    if os.environ.get("SSD_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " and SSD_REQUIRE_SERVICES=1")
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -91,3 +91,8 @@ def schema_path(kind: str) -> Path:
     if kind not in KIND_PREFIXES and kind not in SCHEMA_NAMES:
         raise KeyError(f"no XML schema for {kind!r}")
     return data_dir("schemas") / f"{kind}.xsd"
+
+#: the W3C XML signature namespace (an enveloped signature is the root's last child)
+XMLDSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+#: root attribute carrying the per-send id (MedCom's Bundle.id)
+ENVELOPE_ID_ATTRIBUTE = "envelope_id"

@@ -13,15 +13,24 @@ from pydantic import BaseModel
 from ssd_gateway.exceptions import RecordInvalid
 from ssd_gateway.model import Message
 from ssd_gateway.model.records import RECORD_CLASSES
-from ssd_gateway.xml.names import COMMON_NS, ENVELOPE_NS, KIND_NAMESPACES, PREFIXES
+from ssd_gateway.xml.names import (
+    COMMON_NS,
+    ENVELOPE_ID_ATTRIBUTE,
+    ENVELOPE_NS,
+    KIND_NAMESPACES,
+    PREFIXES,
+)
 from ssd_gateway.xml.paths import element_path
 from ssd_gateway.xml.problems import xml_problem
 from ssd_gateway.xml.shape import owner_namespace, slots
 from ssd_gateway.xml.validate import validate_tree
 
 
-def message_to_xml(message: Message) -> bytes:
+def message_to_xml(message: Message, *, envelope_id: str | None = None) -> bytes:
     """Return ``message`` as a UTF-8 XML document valid against ``schemas/envelope.xsd``.
+
+    ``envelope_id`` is the per-send id (MedCom's Bundle.id), carried as an attribute of the
+    root; ``message.message_id`` stays the same on every send of the logical message.
 
     Raises RecordInvalid when a value cannot be carried by XML (a control character) or the
     schema refuses the result.
@@ -29,6 +38,8 @@ def message_to_xml(message: Message) -> bytes:
     kind_ns = KIND_NAMESPACES[message.kind]
     nsmap = {PREFIXES[ns]: ns for ns in (ENVELOPE_NS, COMMON_NS, kind_ns)}
     root = etree.Element(f"{{{ENVELOPE_NS}}}message", nsmap=nsmap)
+    if envelope_id is not None:
+        root.set(ENVELOPE_ID_ATTRIBUTE, envelope_id)
     unwritable: list[etree._Element] = []
     data = message.model_dump(mode="json", exclude_none=True)
     _fill(root, Message, ENVELOPE_NS, kind_ns, data, unwritable)

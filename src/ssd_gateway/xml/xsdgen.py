@@ -20,9 +20,11 @@ from ssd_gateway.model.codes import Sector
 from ssd_gateway.model.records import RECORD_CLASSES
 from ssd_gateway.xml.names import (
     COMMON_NS,
+    ENVELOPE_ID_ATTRIBUTE,
     ENVELOPE_NS,
     KIND_NAMESPACES,
     KIND_PREFIXES,
+    XMLDSIG_NS,
     XS_NS,
     schema_path,
 )
@@ -211,6 +213,17 @@ def envelope_schema() -> etree._Element:
     schema = _schema(ENVELOPE_NS, "env", "Envelope of one logical ssd-gateway message.", imports)
     etree.SubElement(schema, _XS + "element", name="message", type="env:Message")
     _complex_type(schema, Message, "env")
+    message_type = schema[-1]
+    sequence = message_type.find(_XS + "sequence")
+    assert sequence is not None
+    # an enveloped XMLDSig signature travels as the last child; its own schema is the W3C one
+    etree.SubElement(sequence, _XS + "any",
+                     namespace=XMLDSIG_NS, processContents="skip", minOccurs="0")
+    # the per-send id (MedCom's Bundle.id): new for every send of the same logical message
+    envelope_id = etree.SubElement(message_type, _XS + "attribute", name=ENVELOPE_ID_ATTRIBUTE,
+                                   type="c:NonEmptyString", use="optional")
+    _doc(envelope_id, "Per-send envelope id (MedCom Bundle.id); message_id is per logical "
+         "message (MessageHeader.id).")
     return schema
 
 
