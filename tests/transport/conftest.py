@@ -5,17 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ssd_gateway.contracts import OutboundMessage
+from ssd_gateway.samples import sample_messages
 from ssd_gateway.signing import sign_bundle, sign_xml
 from ssd_gateway.testing import ServerThread, ThrowawayFederation
 from ssd_gateway.transport.client import HttpxTransport
 from ssd_gateway.transport.inbox import MemoryInbox
 from ssd_gateway.transport.server import create_federation_app, federation_server_config
+from ssd_gateway.xml import message_to_xml
 
 RECEIVER = "sosial"
 
@@ -39,10 +42,12 @@ def fhir_bundle(sender: str, *, bundle_id: str | None = None,
 
 def xml_message(sender: str, *, envelope_id: str | None = None,
                 message_id: str | None = None) -> bytes:
-    """A minimal XML message from ``sender``."""
-    return (f'<Message xmlns="urn:ssd-gateway:xml:1" envelopeId="{envelope_id or uuid.uuid4()}"'
-            f' messageId="{message_id or uuid.uuid4()}"><Sender orgId="{sender}"/>'
-            "<Body>hej</Body></Message>").encode()
+    """A real XML message (schemas/envelope.xsd) from ``sender``."""
+    sample = sample_messages(date.today())["consent"]
+    message = sample.model_copy(update={
+        "message_id": message_id or str(uuid.uuid4()),
+        "sender": sample.sender.model_copy(update={"org_id": sender})})
+    return message_to_xml(message, envelope_id=envelope_id or str(uuid.uuid4()))
 
 
 @dataclass

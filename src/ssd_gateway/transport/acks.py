@@ -19,17 +19,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast, get_args
 
-from lxml import etree
-
 from ssd_gateway.contracts import AckCode, Acknowledgement, MessageFormat
 from ssd_gateway.exceptions import GatewayError, Problem, RecordInvalid
-from ssd_gateway.signing.xmldsig import parse_xml
 from ssd_gateway.transport.envelope import parse_json
+from ssd_gateway.xml.ack import make_acknowledgement_xml, read_acknowledgement_xml
 
 EVENT_SYSTEM = "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-eventCodes"
 ERROR_CODE_SYSTEM = "urn:ssd-gateway:error-code"
 ACKED_BUNDLE_SYSTEM = "urn:ssd-gateway:acked-bundle"
-XML_ACK_NS = "urn:ssd-gateway:xml:acknowledgement:1"
 
 
 def render_ack(format: MessageFormat, ack: Acknowledgement) -> bytes:
@@ -136,29 +133,9 @@ def _code(value: object) -> AckCode:
 
 
 def _render_xml(ack: Acknowledgement) -> bytes:
-    q = f"{{{XML_ACK_NS}}}"
-    root = etree.Element(q + "Acknowledgement", nsmap={None: XML_ACK_NS},
-                         code=ack.code, messageId=ack.message_id, envelopeId=ack.bundle_id)
-    for problem in ack.issues:
-        issue = etree.SubElement(root, q + "Issue", path=problem.path, code=problem.code)
-        etree.SubElement(issue, q + "Da").text = problem.message_da
-        etree.SubElement(issue, q + "En").text = problem.message_en
-    for warning in ack.warnings:
-        etree.SubElement(root, q + "Warning").text = warning
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    return make_acknowledgement_xml(ack.message_id, ack.bundle_id, ack.code, ack.issues,
+                                    ack.warnings)
 
 
 def _parse_xml(body: bytes) -> Acknowledgement:
-    root = parse_xml(body)
-    if root.tag != f"{{{XML_ACK_NS}}}Acknowledgement":
-        raise ValueError("not an acknowledgement message")
-    q = f"{{{XML_ACK_NS}}}"
-    problems = tuple(
-        Problem(i.get("path", ""), i.get("code", ""), i.findtext(q + "Da") or "",
-                i.findtext(q + "En") or "")
-        for i in root.iterfind(q + "Issue")
-    )
-    warnings = tuple(w.text or "" for w in root.iterfind(q + "Warning"))
-    return Acknowledgement(code=_code(root.get("code")), message_id=root.get("messageId", ""),
-                           bundle_id=root.get("envelopeId", ""), issues=problems,
-                           warnings=warnings, body=body)
+    return read_acknowledgement_xml(body)

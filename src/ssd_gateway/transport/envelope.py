@@ -8,9 +8,9 @@ FHIR: ``Bundle.id``, ``entry[0]`` = ``MessageHeader`` (``id``, ``sender``), and 
 ``Organization`` that ``MessageHeader.sender.reference`` points to; its identifiers name the
 sender (``ssd_gateway.peers``: org id, KOMBIT org id, SOR; never CVR alone).
 
-XML (until ``schemas/`` pins it): the root element carries ``envelopeId`` and ``messageId``
-attributes (or ``EnvelopeId``/``MessageId`` child elements), and the first ``Sender`` element
-carries ``orgId`` (optionally ``kombitOrgId``, ``sor``) as attributes or child elements.
+XML (``schemas/envelope.xsd``): the root ``env:message`` carries the per-send id in its
+``envelope_id`` attribute, the logical message id in ``env:message_id``, and the sender's
+``c:org_id`` (optionally ``c:kombit_org_id``, ``c:sor``) in ``env:sender``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ssd_gateway.contracts import MessageFormat
 from ssd_gateway.exceptions import PeerRefused, Problem, RecordInvalid, UnsafeInput
 from ssd_gateway.peers import KOMBIT_ORG_SYSTEM, ORG_ID_SYSTEM, SOR_SYSTEM, PeerDirectory
 from ssd_gateway.signing.xmldsig import parse_xml
+from ssd_gateway.xml.names import COMMON_NS, ENVELOPE_ID_ATTRIBUTE, ENVELOPE_NS
 
 MAX_JSON_BYTES = 10 * 1024 * 1024
 
@@ -148,20 +149,18 @@ def _text(value: object, where: str) -> str:
 
 
 def _xml_envelope(root: etree._Element) -> Envelope:
-    sender = next(iter(root.iter("{*}Sender")), None)
+    """Read ``env:message``: ``@envelope_id``, ``env:message_id`` and ``env:sender``'s ids."""
+    if root.tag != f"{{{ENVELOPE_NS}}}message":
+        raise _unreadable("/", "not an ssd-gateway XML message",
+                          "ikke en ssd-gateway XML-meddelelse")
+    sender = root.find(f"{{{ENVELOPE_NS}}}sender")
     if sender is None:
-        raise _unreadable("Sender", "the XML message has no Sender element",
-                          "XML-meddelelsen har intet Sender-element")
-    systems = {"orgId": ORG_ID_SYSTEM, "kombitOrgId": KOMBIT_ORG_SYSTEM, "sor": SOR_SYSTEM}
+        raise _unreadable("/env:message/env:sender", "the XML message has no sender",
+                          "XML-meddelelsen har ingen afsender")
+    systems = {"org_id": ORG_ID_SYSTEM, "kombit_org_id": KOMBIT_ORG_SYSTEM, "sor": SOR_SYSTEM}
     identifiers = {(system, value) for name, system in systems.items()
-                   if (value := _xml_value(sender, name))}
-    return Envelope(_text(_xml_value(root, "envelopeId"), "envelopeId"),
-                    _text(_xml_value(root, "messageId"), "messageId"), frozenset(identifiers))
-
-
-def _xml_value(element: etree._Element, name: str) -> str | None:
-    """Attribute ``name`` or the text of a child element named ``Name``."""
-    if element.get(name):
-        return element.get(name)
-    child = element.find("{*}" + name[0].upper() + name[1:])
-    return child.text.strip() if child is not None and child.text else None
+                   if (value := sender.findtext(f"{{{COMMON_NS}}}{name}"))}
+    return Envelope(_text(root.get(ENVELOPE_ID_ATTRIBUTE), "/env:message/@envelope_id"),
+                    _text(root.findtext(f"{{{ENVELOPE_NS}}}message_id"),
+                          "/env:message/env:message_id"),
+                    frozenset(identifiers))
