@@ -21,7 +21,7 @@ from ssd_gateway.fhir._bundle import (
     narrative,
     reference,
 )
-from ssd_gateway.fhir._node import Node, put_str, unexpected
+from ssd_gateway.fhir._node import EMPTY_STRING_EXT, Node, put_str, unexpected
 from ssd_gateway.fhir.terminology import coding
 from ssd_gateway.model import Child, ConsentParty, Party, Person
 
@@ -29,6 +29,7 @@ PUBLIC_TASK_EXT = urls.extension("performs-public-task")
 SECTOR_WIDE_EXT = urls.extension("sector-wide")
 PERSON_ROLE_EXT = urls.extension("person-role")
 SECTOR = urls.code_system("sector")
+EMPTY_MARK = {"url": EMPTY_STRING_EXT, "valueBoolean": True}
 
 _PARTY_IDS = (("org_id", urls.ORG_ID), ("cvr", urls.CVR), ("kombit_org_id", urls.KOMBIT_ORG),
               ("sor", urls.SOR))
@@ -135,9 +136,9 @@ def read_consent_party(org: Node) -> dict[str, Any]:
 def _person_elements(person: Person) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if person.role is not None:
-        ext: dict[str, Any] = {"url": PERSON_ROLE_EXT}
-        put_str(ext, "valueString", person.role)
-        out["extension"] = [ext]
+        # an extension needs a value or sub-extensions: an empty role is a marked sub-extension
+        out["extension"] = [{"url": PERSON_ROLE_EXT, "valueString": person.role} if person.role
+                            else {"url": PERSON_ROLE_EXT, "extension": [EMPTY_MARK]}]
     out["identifier"] = [_identifier(urls.PERSON_ID, person.id)]
     if person.cpr is not None:
         out["identifier"].append(_identifier(urls.CPR, person.cpr, "official"))
@@ -160,7 +161,7 @@ def read_person(resource: Node) -> dict[str, Any]:
         person["cpr"] = ids[urls.CPR]
     role = resource.extension(PERSON_ROLE_EXT)
     if role is not None:
-        person["role"] = role.req_str("valueString")
+        person["role"] = "" if role.extension(EMPTY_STRING_EXT) else role.req("valueString").text()
     for key, field, wrap in (("name", "name", "text"), ("telecom", "phone", "value"),
                              ("address", "address", "text")):
         items = resource.items(key)
