@@ -239,3 +239,12 @@ def test_sent_at_is_provenance_occurred(bundles: dict[str, dict[str, Any]],
     assert prov["occurredDateTime"] == messages["consent"].sent_at.isoformat()
     assert prov["recorded"] == STAMP.isoformat()
     assert datetime.fromisoformat(prov["recorded"]).tzinfo == UTC
+
+
+def test_sub_minute_utc_offset_is_refused(messages: dict[str, Message]) -> None:
+    """FHIR offsets are hh:mm, so a send time at +00:00:30 is refused with RecordInvalid."""
+    from datetime import timedelta, timezone
+
+    odd = datetime(2026, 3, 10, 11, tzinfo=timezone(timedelta(seconds=30)))
+    with pytest.raises(RecordInvalid):
+        message_to_bundle(messages["consent"].model_copy(update={"sent_at": odd}))
