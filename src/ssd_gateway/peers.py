@@ -34,15 +34,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ssd_gateway.certs.identity import ORG_URI_PREFIX, CertificateIdentity, normalise_fingerprint
 from ssd_gateway.contracts import MessageFormat
 from ssd_gateway.exceptions import ConfigurationError, PeerRefused
+from ssd_gateway.fhir import urls
 from ssd_gateway.model.codes import Sector
 from ssd_gateway.model.records import RECORD_CLASSES
 
 #: FHIR Organization.identifier systems that name exactly one organisation. CVR is left out on
 #: purpose: a municipality's school, daycare and social authority share one CVR number.
-ORG_ID_SYSTEM = "urn:ssd-gateway:org"
+ORG_ID_SYSTEM = urls.ORG_ID
 URI_SYSTEM = "urn:ietf:rfc:3986"
-KOMBIT_ORG_SYSTEM = "https://kombit.dk/sts/organisation"
-SOR_SYSTEM = "urn:oid:1.2.208.176.1.1"
+KOMBIT_ORG_SYSTEM = urls.KOMBIT_ORG
+SOR_SYSTEM = urls.SOR
 
 
 @dataclass(frozen=True)

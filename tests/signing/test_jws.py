@@ -27,7 +27,7 @@ def bundle() -> dict[str, Any]:
                 "sender": {"reference": "urn:uuid:o1"}}},
             {"fullUrl": "urn:uuid:o1", "resource": {
                 "resourceType": "Organization", "id": "o1", "name": "Skolen æøå",
-                "identifier": [{"system": "urn:ssd-gateway:org", "value": "skole"}]}},
+                "identifier": [{"system": ORG_ID_SYSTEM, "value": "skole"}]}},
         ],
     }
 

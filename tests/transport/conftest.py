@@ -35,7 +35,7 @@ def fhir_bundle(sender: str, *, bundle_id: str | None = None,
                 "sender": {"reference": "Organization/afsender"}}},
             {"fullUrl": "urn:uuid:o", "resource": {
                 "resourceType": "Organization", "id": "afsender",
-                "identifier": [{"system": "urn:ssd-gateway:org", "value": sender}]}},
+                "identifier": [{"system": ORG_ID_SYSTEM, "value": sender}]}},
         ],
     }
 
