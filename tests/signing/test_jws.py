@@ -12,6 +12,7 @@ import pytest
 
 from ssd_gateway.certs.trust import FederationTrust
 from ssd_gateway.exceptions import SignatureInvalid
+from ssd_gateway.peers import ORG_ID_SYSTEM
 from ssd_gateway.signing import canonical_bundle, sign_bundle, verify_bundle
 from ssd_gateway.signing.jws import SIG_FORMAT, TARGET_FORMAT
 from ssd_gateway.testing import ThrowawayFederation

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ssd_gateway.contracts import OutboundMessage
+from ssd_gateway.peers import ORG_ID_SYSTEM
 from ssd_gateway.samples import sample_messages
 from ssd_gateway.signing import sign_bundle, sign_xml
 from ssd_gateway.testing import ServerThread, ThrowawayFederation
