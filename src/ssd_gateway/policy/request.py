@@ -504,3 +504,8 @@ def parse_request(data: Any, now: datetime | None = None) -> Request:
         consents=data.get("consents"),
         ssd_history=data.get("ssd_history"),
     )
+
+
+def parse_consent(data: Any, path: str = "consent") -> Consent:
+    """Parse one consent shaped as the contract's ``consent``; Invalid where it breaks it."""
+    return _consent(data, path)
