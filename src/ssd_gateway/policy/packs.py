@@ -104,8 +104,8 @@ class RulePack:
     def _localise(self, args: Mapping[str, Any], lang: str) -> _Blank:
         out = _Blank()
         for key, value in args.items():
-            if key.endswith("_sector") and isinstance(value, str):
-                out[key] = self.sector_name(value, lang)
+            if type(value) is str:
+                out[key] = self.sector_name(value, lang) if key.endswith("_sector") else value
             elif isinstance(value, (list, tuple, frozenset, set)):
                 out[key] = ", ".join(sorted(str(v) for v in value))
             else:

@@ -347,33 +347,48 @@ def _child(data: Any) -> Child:
     )
 
 
+def _grant(grant: Any) -> tuple[str, str]:
+    grant = _obj(grant, "")
+    return _text(grant, "person_id", ""), _code(grant, "role", vocab.GRANTOR_ROLES, "")
+
+
+def _consent_party(party: Any) -> ConsentParty:
+    party = _obj(party, "")
+    return ConsentParty(_code(party, "sector", vocab.SECTORS, ""), _opt_text(party, "org_id", ""))
+
+
+def _items(values: list[Any], parse: Any, path: str) -> tuple[Any, ...]:
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(parse(value))
+        except Invalid as exc:  # paths are built only when something is wrong
+            raise Invalid(f"{path}[{i}]{exc.path}", exc.code) from None
+    return tuple(out)
+
+
 def _consent(data: Any, path: str) -> Consent:
-    data = _obj(data, path)
-    grants = []
-    for i, grant in enumerate(_list(data.get("granted_by"), f"{path}.granted_by")):
-        grant = _obj(grant, f"{path}.granted_by[{i}]")
-        role = _code(grant, "role", vocab.GRANTOR_ROLES, f"{path}.granted_by[{i}]")
-        grants.append((_text(grant, "person_id", f"{path}.granted_by[{i}]"), role))
-    parties = []
-    for i, party in enumerate(_list(data.get("parties"), f"{path}.parties")):
-        party = _obj(party, f"{path}.parties[{i}]")
-        parties.append(ConsentParty(
-            _code(party, "sector", vocab.SECTORS, f"{path}.parties[{i}]"),
-            _opt_text(party, "org_id", f"{path}.parties[{i}]"),
-        ))
+    try:
+        return _consent_at(data)
+    except Invalid as exc:
+        raise Invalid(f"{path}{exc.path}", exc.code) from None
+
+
+def _consent_at(data: Any) -> Consent:
+    data = _obj(data, "")
     until = data.get("valid_until")
     revoked = data.get("revoked_at")
     return Consent(
-        id=_text(data, "id", path),
-        child_id=normalise_child_id(_text(data, "child_id", path)),
-        grants=tuple(grants),
-        signed_at=parse_date(data.get("signed_at"), f"{path}.signed_at"),
-        valid_until=None if until is None else parse_date(until, f"{path}.valid_until"),
-        revoked_at=None if revoked is None else parse_moment(revoked, f"{path}.revoked_at"),
-        form=_code(data, "form", vocab.CONSENT_FORMS, path) if data.get("form") else "written",
-        parties=tuple(parties),
-        categories=_codes(data.get("categories"), vocab.CATEGORIES, f"{path}.categories"),
-        purposes=_codes(data.get("purposes"), vocab.PURPOSES, f"{path}.purposes"),
+        id=_text(data, "id", ""),
+        child_id=normalise_child_id(_text(data, "child_id", "")),
+        grants=_items(_list(data.get("granted_by"), ".granted_by"), _grant, ".granted_by"),
+        signed_at=parse_date(data.get("signed_at"), ".signed_at"),
+        valid_until=None if until is None else parse_date(until, ".valid_until"),
+        revoked_at=None if revoked is None else parse_moment(revoked, ".revoked_at"),
+        form=_code(data, "form", vocab.CONSENT_FORMS, "") if data.get("form") else "written",
+        parties=_items(_list(data.get("parties"), ".parties"), _consent_party, ".parties"),
+        categories=_codes(data.get("categories"), vocab.CATEGORIES, ".categories"),
+        purposes=_codes(data.get("purposes"), vocab.PURPOSES, ".purposes"),
     )
 
 
