@@ -2,31 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 Verdict = Literal["permit", "deny"]
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """One rule that refused, with its stable code, source and bilingual texts."""
+Texts = tuple[str, str, str, str]
 
-    code: str
-    rule: str
-    message: str
-    message_en: str
-    source: str
-    remedy: str
-    remedy_en: str
+
+class Reason:
+    """One rule that refused, with its stable code, source and bilingual texts.
+
+    The texts are rendered from the pack's templates on first use: a refusal built from many
+    consents costs little until someone reads it.
+    """
+
+    __slots__ = ("_key", "_render", "_texts", "code", "rule", "source")
+
+    def __init__(self, code: str, rule: str, source: str, key: tuple[Any, ...],
+                 render: Callable[[], Texts]) -> None:
+        self.code = code
+        self.rule = rule
+        self.source = source
+        self._key = key
+        self._render = render
+        self._texts: Texts | None = None
+
+    def _all(self) -> Texts:
+        if self._texts is None:
+            self._texts = self._render()
+        return self._texts
+
+    @property
+    def message(self) -> str:
+        """The refusal in Danish."""
+        return self._all()[0]
+
+    @property
+    def message_en(self) -> str:
+        """The refusal in English."""
+        return self._all()[1]
+
+    @property
+    def remedy(self) -> str:
+        """What would make the transfer lawful, in Danish."""
+        return self._all()[2]
+
+    @property
+    def remedy_en(self) -> str:
+        """What would make the transfer lawful, in English."""
+        return self._all()[3]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reason) and (self.rule, self._key) == (other.rule, other._key)
+
+    def __hash__(self) -> int:
+        return hash((self.rule, self._key))
+
+    def __repr__(self) -> str:
+        return f"Reason({self.rule} {self.code})"
 
     def as_dict(self) -> dict[str, str]:
         """The reason as the contract's JSON object (the remedy is for ``explain``)."""
+        message, message_en, _, _ = self._all()
         return {
             "code": self.code,
             "rule": self.rule,
-            "message": self.message,
-            "message_en": self.message_en,
+            "message": message,
+            "message_en": message_en,
             "source": self.source,
         }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from importlib import resources
 from typing import Any
 
@@ -90,15 +90,16 @@ class RulePack:
     def reason(self, rule_id: str, args: Mapping[str, Any]) -> Reason:
         """Build the Reason for a refusal by ``rule_id`` with message arguments ``args``."""
         rule = self.rules[rule_id]
+        key = tuple((k, str(v)) for k, v in args.items())
+        return Reason(rule.code, rule.id, rule.source, key, partial(self._texts, rule, args))
+
+    def _texts(self, rule: Rule, args: Mapping[str, Any]) -> tuple[str, str, str, str]:
         da, en = self._localise(args, "da"), self._localise(args, "en")
-        return Reason(
-            code=rule.code,
-            rule=rule.id,
-            message=rule.message["da"].format_map(da),
-            message_en=rule.message["en"].format_map(en),
-            source=rule.source,
-            remedy=rule.remedy["da"].format_map(da),
-            remedy_en=rule.remedy["en"].format_map(en),
+        return (
+            rule.message["da"].format_map(da),
+            rule.message["en"].format_map(en),
+            rule.remedy["da"].format_map(da),
+            rule.remedy["en"].format_map(en),
         )
 
     def _localise(self, args: Mapping[str, Any], lang: str) -> _Blank:

@@ -89,7 +89,10 @@ class Consent:
 
     def covers(self, party: Party) -> bool:
         """True if any listed party covers ``party``."""
-        return any(p.covers(party) for p in self.parties)
+        for listed in self.parties:
+            if listed.sector == party.sector and listed.org_id in (None, party.org_id):
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
