@@ -1,0 +1,51 @@
+"""The §49a meeting ledger: which SSD meetings each child has had (one initial, one follow-up)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ssd_gateway.policy.request import normalise_child_id
+from ssd_gateway.registry.tables import SSDMeetingRecord
+
+
+def record_meeting(
+    session: Session,
+    child_id: str,
+    meeting_id: str,
+    at: datetime,
+    *,
+    follow_up_of: str | None = None,
+    special_case_justification: str | None = None,
+) -> bool:
+    """Add a meeting to the child's ledger; False if it was already there (counted once)."""
+    if session.get(SSDMeetingRecord, meeting_id) is not None:
+        return False
+    session.add(SSDMeetingRecord(
+        meeting_id=meeting_id,
+        child_id=normalise_child_id(child_id),
+        at=at,
+        follow_up_of=follow_up_of,
+        special_case_justification=special_case_justification,
+    ))
+    session.flush()
+    return True
+
+
+def meeting_history(session: Session, child_id: str) -> list[dict[str, Any]]:
+    """The child's §49a meetings, oldest first, as the contract's ``ssd_history`` entries."""
+    query = (
+        select(SSDMeetingRecord.meeting_id, SSDMeetingRecord.at, SSDMeetingRecord.follow_up_of)
+        .where(SSDMeetingRecord.child_id == normalise_child_id(child_id))
+        .order_by(SSDMeetingRecord.at, SSDMeetingRecord.meeting_id)
+    )
+    history = []
+    for row in session.execute(query):
+        entry: dict[str, Any] = {"meeting_id": row.meeting_id, "at": row.at.isoformat()}
+        if row.follow_up_of:
+            entry["follow_up_of"] = row.follow_up_of
+        history.append(entry)
+    return history
