@@ -24,8 +24,8 @@ PURPOSES = frozenset({
 BASES = frozenset({"consent", "ssd_49a", "underretning", "anonymous"})
 KINDS = frozenset({
     "stafetlog", "stafetlog_handover_offer", "stafetlog_handover_accept", "consent",
-    "underretning", "underretning_receipt", "feedback", "ssd_exchange",
-    "anonymous_consultation", "private_note",
+    "underretning", "underretning_receipt", "feedback_request", "feedback", "ssd_meeting",
+    "ssd_exchange", "anonymous_consultation", "private_note",
 })
 NOTIFIER_KINDS = frozenset({"public_employee", "private_person", "municipality"})
 FEEDBACK_OUTCOMES = frozenset({
