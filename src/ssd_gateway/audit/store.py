@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from pydantic import SecretStr
@@ -57,6 +57,11 @@ from ssd_gateway.audit.signing import HeadSigner, TreeHead
 from ssd_gateway.contracts import AuditEvent
 from ssd_gateway.db import Base
 from ssd_gateway.exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from ssd_gateway.audit.verify import VerificationReport
 
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")  # SQLite: a rowid alias, much faster
 
@@ -363,7 +368,8 @@ class AuditLog:
         """The RFC 9162 consistency proof from the tree of ``old_size`` to ``new_size``."""
         return merkle.consistency_proof(self._leaves(session, new_size), old_size)
 
-    def verify(self, session: Session, certificate: Any = None) -> Any:
+    def verify(self, session: Session, certificate: x509.Certificate | None = None
+               ) -> VerificationReport:
         """Verify the whole log in the database; see ``ssd_gateway.audit.verify``."""
         from ssd_gateway.audit.verify import verify_session
 

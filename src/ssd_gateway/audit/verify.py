@@ -97,6 +97,11 @@ def _column_text(name: str, value: Any) -> Any:
     return value
 
 
+def _entries(seqs: Sequence[int]) -> str:
+    """``entry 7 is`` or ``entries 7–9, 12 are``."""
+    return f"entry {seqs[0]} is" if len(seqs) == 1 else f"entries {seq_ranges(seqs)} are"
+
+
 class _Verifier:
     """Streams entries once, checking heads as the tree reaches their sizes."""
 
@@ -157,10 +162,11 @@ class _Verifier:
     def _check_columns(self, e: SealedEntry, content: dict[str, Any]) -> None:
         sealed = {**content, "reason_codes": " ".join(content.get("reason_codes") or ())}
         assert e.columns is not None
-        for name, value in zip(COLUMNS, e.columns, strict=True):
-            if _column_text(name, value) != sealed.get(name):
-                self.add(Finding("changed", f"column {name} differs from the sealed entry",
-                                 seq=e.seq))
+        wrong = [name for name, value in zip(COLUMNS, e.columns, strict=True)
+                 if _column_text(name, value) != sealed.get(name)]
+        if wrong:
+            self.add(Finding("changed", f"indexed column(s) {', '.join(wrong)} differ from the "
+                                        "sealed entry", seq=e.seq))
         if e.reasons is not None and e.reasons != set(content.get("reason_codes") or ()):
             self.add(Finding("changed", "reason-code index differs from the sealed entry",
                              seq=e.seq))
@@ -182,9 +188,9 @@ class _Verifier:
             head = self.heads[i]
             if head.size > count:
                 self.add(Finding("deleted", f"signed head #{i + 1} covers {head.size} entries "
-                                            f"but the log ends at {count}: entries "
-                                            f"{seq_ranges(range(count + 1, head.size + 1))} "
-                                            "are missing", seq=count + 1, head=i + 1))
+                                            f"but the log ends at {count}: "
+                                            f"{_entries(range(count + 1, head.size + 1))} "
+                                            "missing", seq=count + 1, head=i + 1))
         if declared_size is not None and declared_size > count:
             self.add(Finding("deleted", f"the log's size counter says {declared_size} but only "
                                         f"{count} entries are stored", seq=count + 1))
@@ -206,7 +212,7 @@ class _Verifier:
         present = set(seqs)
         missing = [s for s in range(1, max(seqs) + 1) if s not in present]
         if missing:
-            self.add(Finding("deleted", f"entries {seq_ranges(missing)} are missing",
+            self.add(Finding("deleted", f"{_entries(missing)} missing",
                              seq=missing[0]))
         expected = sorted(present)
         actual = list(dict.fromkeys(seqs))
