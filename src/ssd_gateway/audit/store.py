@@ -6,9 +6,10 @@ Tables (on the shared ``Base``):
   its leaf hash, and copies of the searchable fields as indexed columns. The canonical JSON is
   the truth; the columns only find it, and verification checks they agree with it.
 - ``audit_entry_reason``: one row per (reason code, entry), so a reason code query uses an index.
-- ``audit_log_state``: a single row with the log size. Appending increments it with
-  ``UPDATE … RETURNING``; the row lock hands out gap-free sequence numbers in commit order and
-  serialises appending transactions (PostgreSQL READ COMMITTED, or SQLite's single writer).
+- ``audit_log_state``: a single row whose lock, taken by every appending transaction until
+  it commits, makes ``max(seq) + 1`` a gap-free sequence number in commit order (PostgreSQL
+  READ COMMITTED, or SQLite's single writer). Appenders are serialised; a rolled-back
+  transaction leaves no gap.
 - ``audit_tree_head``: signed tree heads, with the Merkle frontier at that size (so the next
   head is computed from the entries appended since, never from the whole log) and the RFC 9162
   consistency proof from the previous head.
@@ -115,12 +116,11 @@ class AuditReasonRow(Base):
 
 
 class AuditLogState(Base):
-    """The single row that holds the size of the log and serialises appenders."""
+    """The single row whose lock serialises appenders (and so keeps ``seq`` gap-free)."""
 
     __tablename__ = "audit_log_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuditTreeHeadRow(Base):
@@ -201,9 +201,8 @@ class AuditLog:
         """Create the log's tables and its state row if they do not exist."""
         Base.metadata.create_all(engine, tables=list(AUDIT_TABLES))
         with Session(engine) as session, session.begin():
-            if session.execute(select(STATE.c.size)).first() is None:
-                size = session.execute(select(func.coalesce(func.max(ENTRY.c.seq), 0))).scalar()
-                session.execute(insert(STATE).values(id=1, size=size))
+            if session.execute(select(STATE.c.id)).first() is None:
+                session.execute(insert(STATE).values(id=1))
 
     def child_hash(self, child_id: str) -> str:
         """The keyed hash standing for a child (CPR or replacement id) in the log."""
@@ -218,7 +217,6 @@ class AuditLog:
     def append_entry(self, session: Session, event: AuditEvent) -> int:
         """Like ``append`` but return the entry's sequence number."""
         obj = entry_object(0, event, self._secret)  # validate before taking a number
-        canonical(obj)
         seq = self._next_seq(session)
         obj["seq"] = seq
         text = canonical(obj)
@@ -226,23 +224,36 @@ class AuditLog:
         row.update(seq=seq, at=_utc(event.at), child=obj["child"], canonical=text.decode(),
                    reason_codes=" ".join(event.reason_codes),
                    leaf_hash=merkle.leaf_hash(text))
-        session.execute(insert(ENTRY), [row])
+        conn = session.connection()
+        conn.execute(insert(ENTRY), [row])
         if event.reason_codes:
-            session.execute(insert(REASON),
+            conn.execute(insert(REASON),
                             [{"code": c, "seq": seq} for c in dict.fromkeys(event.reason_codes)])
         return seq
 
     @staticmethod
     def _next_seq(session: Session) -> int:
-        bump = update(STATE).where(STATE.c.id == 1).values(size=STATE.c.size + 1)
-        seq = session.execute(bump.returning(STATE.c.size)).scalar()
-        if seq is None:
-            raise ConfigurationError("the evidence log is not installed (AuditLog.create_tables)")
-        return int(seq)
+        """Lock the state row (serialising appenders until commit), then take max(seq) + 1.
 
-    def size(self, session: Session) -> int:
-        """The number of entries the log says it holds."""
-        return int(session.execute(select(STATE.c.size)).scalar() or 0)
+        PostgreSQL locks with ``SELECT … FOR UPDATE`` (re-locking in the same transaction is
+        free, where a repeated UPDATE would grow a chain of row versions); SQLite takes its
+        single write lock with a no-op UPDATE before reading, so the read cannot go stale.
+        """
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            locked = conn.execute(select(STATE.c.id).where(STATE.c.id == 1)
+                                  .with_for_update()).first() is not None
+        else:
+            locked = conn.execute(update(STATE).where(STATE.c.id == 1)
+                                  .values(id=STATE.c.id)).rowcount == 1
+        if not locked:
+            raise ConfigurationError("the evidence log is not installed (AuditLog.create_tables)")
+        return int(conn.execute(select(func.coalesce(func.max(ENTRY.c.seq), 0))).scalar_one()) + 1
+
+    @staticmethod
+    def size(session: Session) -> int:
+        """The number of entries (the highest sequence number) in the log."""
+        return int(session.execute(select(func.coalesce(func.max(ENTRY.c.seq), 0))).scalar_one())
 
     # -- tree heads --------------------------------------------------------------------
 
@@ -253,8 +264,7 @@ class AuditLog:
         """
         if self.signer is None:
             raise ConfigurationError("no signing key configured for the evidence log")
-        lock = update(STATE).where(STATE.c.id == 1).values(size=STATE.c.size)
-        size = int(session.execute(lock.returning(STATE.c.size)).scalar_one())
+        size = self._next_seq(session) - 1  # holds the append lock: no entry slips in
         last = session.execute(
             select(HEAD).order_by(HEAD.c.size.desc(), HEAD.c.id.desc()).limit(1)).first()
         frontier = merkle.Frontier(last.size, _hexes(last.frontier)) if last else merkle.Frontier()

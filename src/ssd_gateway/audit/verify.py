@@ -11,7 +11,8 @@ were rewritten, or entries at the end were deleted).
 
 What cannot be detected: a change that rewrites entries, leaf hashes *and* every later head
 would need the gateway's private key; entries appended after the last signed head are
-protected only by the size counter until the next head is signed (sign often).
+not covered by any signature until the next head is signed: deleting them from the end
+leaves no trace (sign often; the report warns how many entries are uncovered).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ssd_gateway.audit import merkle
 from ssd_gateway.audit.entry import TEXT_FIELDS
 from ssd_gateway.audit.export import EXPORT_FORMAT
 from ssd_gateway.audit.signing import TreeHead, check_head_signature, fingerprint
-from ssd_gateway.audit.store import ENTRY, HEAD, REASON, STATE, head_from_row, seq_ranges
+from ssd_gateway.audit.store import ENTRY, HEAD, REASON, head_from_row, seq_ranges
 from ssd_gateway.exceptions import ConfigurationError
 
 FindingKind = Literal["changed", "deleted", "reordered", "duplicated", "head"]
@@ -266,9 +267,7 @@ def verify_session(session: Session, certificate: x509.Certificate | None = None
             warning = ("heads checked against the certificate stored in the log itself "
                        f"(sha256 {fingerprint(certificate)}); pass --cert for an "
                        "independent check")
-    declared = session.execute(select(STATE.c.size)).scalar()
-    report = verify_entries(_db_entries(session), heads, certificate,
-                            None if declared is None else int(declared))
+    report = verify_entries(_db_entries(session), heads, certificate)
     if warning:
         report.warnings.insert(0, warning)
     return report
