@@ -174,3 +174,21 @@ def test_verification_does_not_depend_on_bodies(engine: Engine, log: AuditLog) -
     fill(engine, log, 6)
     with Session(engine) as session:
         assert verify_session(session).ok
+
+
+def test_body_purge_is_itself_evidenced(engine: Engine, log: AuditLog) -> None:
+    """The retention hook records the deletion of bodies as a sealed operator_action entry,
+    and the log still verifies afterwards."""
+    from ssd_gateway.audit.retention import record_body_purge
+    from ssd_gateway.audit.verify import verify_session
+
+    fill(engine, log, 3)
+    with Session(engine) as session, session.begin():
+        record_body_purge(session, log, count=2, delivered_before=TODAY, retention_days=30,
+                          at=T0)
+        log.sign_tree_head(session)
+    with Session(engine) as session:
+        [entry] = log.query(session, LogQuery(kind="operator_action"))
+        assert entry.detail == {"action": "purge_bodies", "count": 2,
+                                "delivered_before": "2026-03-10", "retention_days": 30}
+        assert verify_session(session).ok
