@@ -80,7 +80,8 @@ UI: Mapping[str, tuple[str, str]] = {
     "no_changes": ("Ingen ændringer i indholdet.", "No changes in the content."),
     "removed": ("Fjernet", "Removed"), "legend": ("Markeret = ændret siden sidste version",
                                                  "Marked = changed since the last version"),
-    "made": ("Dannet", "Made"), "yes": ("Ja", "Yes"), "no": ("Nej", "No"),
+    "made": ("Dannet", "Made"), "overview": ("Overblik", "Overview"),
+    "yes": ("Ja", "Yes"), "no": ("Nej", "No"),
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")

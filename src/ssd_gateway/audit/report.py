@@ -115,6 +115,8 @@ def _status(entries: list[EntryView]) -> str:
         return "delivered"
     if "dead_letter" in kinds or (acks and acks[-1].detail.get("code") == "fatal-error"):
         return "failed"
+    if kinds & {"receipt", "inbound"}:
+        return "received"
     return "sent" if "send_attempt" in kinds else "pending"
 
 

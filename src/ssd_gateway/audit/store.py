@@ -139,6 +139,10 @@ class AuditTreeHeadRow(Base):
     consistency: Mapped[str] = mapped_column(Text, default="")
 
 
+#: lock the state row, then (new statement, new snapshot) read the highest sequence number
+_PG_LOCK_AND_MAX = ("SELECT id FROM audit_log_state WHERE id = 1 FOR UPDATE; "
+                    "SELECT coalesce(max(seq), 0) FROM audit_entry")
+
 ENTRY = cast(Table, AuditEntryRow.__table__)
 REASON = cast(Table, AuditReasonRow.__table__)
 STATE = cast(Table, AuditLogState.__table__)
@@ -241,8 +245,19 @@ class AuditLog:
         """
         conn = session.connection()
         if conn.dialect.name == "postgresql":
-            locked = conn.execute(select(STATE.c.id).where(STATE.c.id == 1)
-                                  .with_for_update()).first() is not None
+            # one round trip, two statements: the second gets its snapshot after the lock
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(_PG_LOCK_AND_MAX)
+                locked = cursor.fetchone() is not None
+                cursor.nextset()
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            if not locked or row is None:
+                raise ConfigurationError("the evidence log is not installed "
+                                         "(AuditLog.create_tables)")
+            return int(row[0]) + 1
         else:
             locked = conn.execute(update(STATE).where(STATE.c.id == 1)
                                   .values(id=STATE.c.id)).rowcount == 1

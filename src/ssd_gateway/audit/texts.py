@@ -114,7 +114,7 @@ STATUS: Texts = {
     "delivered": ("Leveret", "Delivered"), "sent": ("Sendt", "Sent"),
     "pending": ("Godkendt, ikke sendt endnu", "Approved, not yet sent"),
     "failed": ("Kunne ikke leveres", "Could not be delivered"),
-    "cancelled": ("Annulleret", "Cancelled"),
+    "cancelled": ("Annulleret", "Cancelled"), "received": ("Modtaget", "Received"),
 }
 
 
