@@ -229,7 +229,7 @@ class AuditLog:
                    reason_codes=" ".join(event.reason_codes),
                    leaf_hash=merkle.leaf_hash(text))
         conn = session.connection()
-        conn.execute(insert(ENTRY), [row])
+        conn.execute(insert(ENTRY), row)
         if event.reason_codes:
             conn.execute(insert(REASON),
                             [{"code": c, "seq": seq} for c in dict.fromkeys(event.reason_codes)])

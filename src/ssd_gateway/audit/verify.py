@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cryptography import x509
 from sqlalchemy import select
@@ -33,7 +33,7 @@ from ssd_gateway.audit import merkle
 from ssd_gateway.audit.entry import TEXT_FIELDS
 from ssd_gateway.audit.export import EXPORT_FORMAT
 from ssd_gateway.audit.signing import TreeHead, check_head_signature, fingerprint
-from ssd_gateway.audit.store import ENTRY, HEAD, REASON, head_from_row, seq_ranges
+from ssd_gateway.audit.store import HEAD, REASON, head_from_row, seq_ranges
 from ssd_gateway.exceptions import ConfigurationError
 
 FindingKind = Literal["changed", "deleted", "reordered", "duplicated", "head"]
@@ -80,22 +80,44 @@ class VerificationReport:
                               "message": f.message} for f in self.findings]}
 
 
-@dataclass(frozen=True)
-class SealedEntry:
-    """One entry as a store holds it: its place, sealed bytes, leaf hash and columns."""
+class SealedEntry(NamedTuple):
+    """One entry as a store holds it: its place, sealed text, leaf hash and (database only)
+    its indexed columns and reason-code rows."""
 
     seq: int
-    text: bytes
+    text: str
     leaf: bytes
     columns: tuple[Any, ...] | None = None
     reasons: frozenset[str] | None = None
 
 
-def _column_text(name: str, value: Any) -> Any:
-    if name == "at" and isinstance(value, datetime):
+_decode = json.JSONDecoder().decode
+
+
+def _at_text(value: Any) -> Any:
+    """The sealed form of a stored time: SQLite gives its text, PostgreSQL a datetime."""
+    if isinstance(value, str):  # SQLite: '2026-03-10 09:00:00.000000', always UTC
+        return value.replace(" ", "T", 1) + "+00:00"
+    if isinstance(value, datetime):
         at = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return at.isoformat(timespec="microseconds")
     return value
+
+
+def _sealed_seq(text: str) -> int | None:
+    """The top-level ``seq`` of a sealed entry without parsing it all.
+
+    In RFC 8785 text keys are sorted, so the only keys after ``seq`` are ``transfer_id`` and
+    ``v`` (scalars), and a quote inside a string is escaped: the last ``"seq":`` is the key.
+    """
+    i = text.rfind('"seq":')
+    if i < 0:
+        return None
+    j = text.find(",", i)
+    try:
+        return int(text[i + 6:j])
+    except ValueError:
+        return None
 
 
 def _entries(seqs: Sequence[int]) -> str:
@@ -140,35 +162,43 @@ class _Verifier:
                                      f"{old.size} entries were rewritten between them", head=i))
 
     def entry(self, e: SealedEntry) -> None:
-        self.seqs.append(e.seq)
-        if e.seq != len(self.seqs):
+        seq = e.seq
+        self.seqs.append(seq)
+        if seq != len(self.seqs):
             self.in_order = False
-        leaf = merkle.leaf_hash(e.text)
-        content: dict[str, Any] | None
-        try:
-            content = json.loads(e.text)
-            assert isinstance(content, dict)
-        except (ValueError, AssertionError):
-            content = None
-        if leaf != e.leaf or content is None:
-            self.add(Finding("changed", "its content does not match its leaf hash", seq=e.seq))
-        elif content.get("seq") != e.seq:
-            self.add(Finding("reordered", f"the entry stored as {e.seq} is entry "
-                                          f"{content.get('seq')}", seq=e.seq))
-        if content is not None and e.columns is not None:
+        leaf = merkle.leaf_hash(e.text.encode())
+        content: dict[str, Any] | None = None
+        if e.columns is not None:
+            try:
+                content = _decode(e.text)
+            except ValueError:
+                content = None
+            sealed_seq = content.get("seq") if isinstance(content, dict) else None
+        else:
+            sealed_seq = _sealed_seq(e.text)
+        if leaf != e.leaf or sealed_seq is None:
+            self.add(Finding("changed", "its content does not match its leaf hash", seq=seq))
+        elif sealed_seq != seq:
+            self.add(Finding("reordered", f"the entry stored as {seq} is entry {sealed_seq}",
+                             seq=seq))
+        if isinstance(content, dict):
             self._check_columns(e, content)
         self.frontier.append(leaf)
-        self._heads_at(self.frontier.size)
+        if self.pending and self.heads[self.pending[-1]].size == self.frontier.size:
+            self._heads_at(self.frontier.size)
 
     def _check_columns(self, e: SealedEntry, content: dict[str, Any]) -> None:
-        sealed = {**content, "reason_codes": " ".join(content.get("reason_codes") or ())}
         assert e.columns is not None
-        wrong = [name for name, value in zip(COLUMNS, e.columns, strict=True)
-                 if _column_text(name, value) != sealed.get(name)]
-        if wrong:
+        codes = content.get("reason_codes") or ()
+        expected = (content.get("at"), *map(content.get, TEXT_FIELDS), content.get("child"),
+                    " ".join(codes))
+        stored = (_at_text(e.columns[0]), *e.columns[1:])
+        if stored != expected:
+            wrong = [name for name, a, b in zip(COLUMNS, stored, expected, strict=True)
+                     if a != b]
             self.add(Finding("changed", f"indexed column(s) {', '.join(wrong)} differ from the "
                                         "sealed entry", seq=e.seq))
-        if e.reasons is not None and e.reasons != set(content.get("reason_codes") or ()):
+        if e.reasons is not None and (e.reasons or codes) and e.reasons != set(codes):
             self.add(Finding("changed", "reason-code index differs from the sealed entry",
                              seq=e.seq))
 
@@ -240,15 +270,18 @@ def _db_entries(session: Session, batch: int = 20_000) -> Iterator[SealedEntry]:
     reasons: dict[int, set[str]] = {}
     for code, seq in session.execute(select(REASON.c.code, REASON.c.seq)):
         reasons.setdefault(seq, set()).add(code)
-    columns = [ENTRY.c[name] for name in COLUMNS]
-    stmt = (select(ENTRY.c.seq, ENTRY.c.canonical, ENTRY.c.leaf_hash, *columns)
-            .order_by(ENTRY.c.seq).execution_options(yield_per=batch))
-    for row in session.execute(stmt):
+    # raw driver rows: no per-row type processing (SQLite's time stays text, see _at_text)
+    sql = (f"SELECT seq, canonical, leaf_hash, {', '.join(COLUMNS)} FROM audit_entry "
+           "ORDER BY seq")
+    empty: frozenset[str] = frozenset()
+    result = session.connection().exec_driver_sql(sql).yield_per(batch)
+    for row in result:
         seq = row[0]
-        found = reasons.pop(seq, set())
-        yield SealedEntry(seq, row[1].encode(), bytes(row[2]), tuple(row[3:]), frozenset(found))
+        found = reasons.pop(seq, None)
+        yield SealedEntry(seq, row[1], bytes(row[2]), tuple(row[3:]),
+                          frozenset(found) if found else empty)
     for seq in sorted(reasons):
-        yield SealedEntry(seq, b"", b"", None, None)  # an index row with no entry: changed
+        yield SealedEntry(seq, "", b"", None, None)  # an index row with no entry: changed
 
 
 def verify_session(session: Session, certificate: x509.Certificate | None = None
@@ -277,7 +310,7 @@ def verify_session(session: Session, certificate: x509.Certificate | None = None
 
 
 def _parse_line(line: bytes) -> dict[str, Any]:
-    obj = json.loads(line)
+    obj = _decode(line.decode())
     if not isinstance(obj, dict) or obj.get("type") not in {"header", "head", "entry"}:
         raise ValueError("not an export line")
     return obj
@@ -325,8 +358,7 @@ def _feed(verifier: _Verifier, number: int, obj: dict[str, Any],
             if obj["type"] != "entry":
                 raise ValueError("a head or header after the entries")
             last = int(obj["seq"])
-            verifier.entry(SealedEntry(last, obj["entry"].encode(),
-                                       bytes.fromhex(obj["leaf_hash"])))
+            verifier.entry(SealedEntry(last, obj["entry"], bytes.fromhex(obj["leaf_hash"])))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             verifier.add(Finding("changed", f"line {number} of the export is not a readable "
                                             f"entry ({exc}); it follows entry {last}",
