@@ -16,6 +16,7 @@ from ssd_gateway import __version__
 COMMAND_MODULES: tuple[str, ...] = (
     "records",
     "policy",
+    "log",
     "certs",
     "config",
     "doctor",
