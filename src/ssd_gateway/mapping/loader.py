@@ -78,11 +78,36 @@ def parse_mapping(text: str, name: str = "<mapping>") -> Mapping:
         data, lines = load_with_lines(text)
     except YamlProblem as exc:
         raise MappingInvalid([SpecProblem(name, exc.line, "", str(exc))]) from None
+    if not isinstance(data, dict):
+        raise MappingInvalid([SpecProblem(name, 1, "", "a mapping file is a YAML mapping "
+                                                       "(id, version, source, target, fields)")])
+    problems, fields = _valid_fields(data.get("fields"), lines, name)
     try:
-        spec = MappingSpec.model_validate(data)
+        raw_fields = data.get("fields")
+        spec = MappingSpec.model_validate(
+            {**data, "fields": fields if isinstance(raw_fields, dict) else raw_fields})
     except ValidationError as exc:
-        raise MappingInvalid(_pydantic_problems(exc, lines, name)) from None
-    return _Compiler(spec, lines, name).compile()
+        problems += [p for p in _pydantic_problems(exc, lines, name)
+                     if not (problems and p.key.startswith("fields"))]
+        raise MappingInvalid(problems) from None
+    return _Compiler(spec, lines, name, problems).compile()
+
+
+def _valid_fields(raw: object, lines: dict[KeyPath, int],
+                  name: str) -> tuple[list[SpecProblem], dict[str, Any]]:
+    """Check each field rule on its own, so one bad rule does not hide the others."""
+    problems: list[SpecProblem] = []
+    valid: dict[str, Any] = {}
+    if not isinstance(raw, dict):
+        return problems, valid
+    for key, rule in raw.items():
+        try:
+            FieldRule.model_validate(rule)
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, lines, name, ("fields", key))
+        else:
+            valid[key] = rule
+    return problems, valid
 
 
 def _render_key(loc: tuple[Any, ...]) -> str:
@@ -95,26 +120,29 @@ def _render_key(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _pydantic_problems(exc: ValidationError, lines: dict[KeyPath, int],
-                       name: str) -> list[SpecProblem]:
+def _pydantic_problems(exc: ValidationError, lines: dict[KeyPath, int], name: str,
+                       prefix: KeyPath = ()) -> list[SpecProblem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if p not in {"xml", "json", "csv", "function-before"})
+        full = (*prefix, *err["loc"])
+        loc = tuple(p for p in full if not (isinstance(p, str) and (
+            p in {"xml", "json", "csv"} or "(" in p or "[" in p)))
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key"
-        problems.append(SpecProblem(name, line_of(lines, err["loc"]), _render_key(loc), message))
+        problems.append(SpecProblem(name, line_of(lines, full), _render_key(loc), message))
     return problems
 
 
 class _Compiler:
     """Checks a validated spec against its format and target model, and compiles its rules."""
 
-    def __init__(self, spec: MappingSpec, lines: dict[KeyPath, int], name: str) -> None:
+    def __init__(self, spec: MappingSpec, lines: dict[KeyPath, int], name: str,
+                 problems: list[SpecProblem]) -> None:
         self.spec = spec
         self.lines = lines
         self.name = name
-        self.problems: list[SpecProblem] = []
+        self.problems = problems
         self.sources_of: dict[str, str] = {}
         self.pivot = spec.source.year_pivot
 
@@ -128,6 +156,8 @@ class _Compiler:
         if model is None:
             known = ", ".join(sorted(RECORD_CLASSES))
             self.problem(("target", "kind"), f"unknown record kind (known: {known})")
+        if not self.spec.fields and not self.problems:
+            self.problem(("fields",), "a mapping needs at least one field rule")
         for code_name, table in self.spec.codes.items():
             if not table:
                 self.problem(("codes", code_name), "an empty code map")

@@ -218,7 +218,7 @@ class MappingSpec(Strict):
     source: Source
     target: Target
     codes: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    fields: dict[str, FieldRule] = Field(min_length=1)
+    fields: dict[str, FieldRule]
 
     @field_validator("version", mode="before")
     @classmethod
