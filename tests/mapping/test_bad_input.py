@@ -122,7 +122,8 @@ def test_utf8_with_bom_csv_is_read_when_declared() -> None:
           written_at: {path: Skrevet, transforms: [datetime]}
           text: {path: Tekst}
     """))
-    data = "\ufeffNr;CPR;Forfatter;Skrevet;Tekst\r\nN-1;120100-4321;p-1;01.02.2026 09:30;Æblegrød\r\n"
+    data = ("\ufeffNr;CPR;Forfatter;Skrevet;Tekst\r\n"
+            "N-1;120100-4321;p-1;01.02.2026 09:30;Æblegrød\r\n")
     [result] = outcomes(mapping, data.encode("utf-8"))
     assert isinstance(result, Mapped) and result.record.id == "N-1"
 
