@@ -13,19 +13,31 @@ from typing import Any
 
 from ssd_gateway.mapping.outcome import SourceLocation
 
+#: where a value was read: (compiled source path, source node, index of the value)
+Where = tuple[Any, Any, int]
+
 
 class Leaf:
-    """One produced value, its source value and location, and the problem it had, if any."""
+    """One produced value, its source value, where it was read and its problem, if any."""
 
-    __slots__ = ("location", "problem", "rule", "source", "value")
+    __slots__ = ("problem", "rule", "source", "value", "where")
 
-    def __init__(self, value: Any, source: Any, location: SourceLocation | None, rule: str,
+    def __init__(self, value: Any, source: Any, where: Where | None, rule: str,
                  problem: tuple[str, dict[str, object]] | None = None) -> None:
         self.value = value
         self.source = source
-        self.location = location
+        self.where = where
         self.rule = rule
         self.problem = problem
+
+    @property
+    def location(self) -> SourceLocation | None:
+        """The source location, worked out only when asked for (problems, ``--explain``)."""
+        if self.where is None:
+            return None
+        path, node, index = self.where
+        location: SourceLocation = path.locate(node, index)
+        return location
 
 
 class Obj(dict[str, Any]):
@@ -84,6 +96,9 @@ def seq_at(root: Obj, steps: Steps) -> Seq:
 
 def put(root: Obj, steps: Steps, leaf: Leaf) -> None:
     """Set ``leaf`` at ``steps`` below ``root``."""
+    if len(steps) == 1 and steps[0][1] is None:
+        root[steps[0][0]] = leaf
+        return
     parent = container(root, steps[:-1])
     assert isinstance(parent, Obj)
     name, index = steps[-1]

@@ -111,11 +111,13 @@ def _locate(mapping: Mapping, built: Finished, path: str,
             fallback: SourceLocation) -> SourceLocation:
     """The source location of a target path: its value's, else its source node's."""
     leaf = built.leaves.get(path)
-    if leaf is not None and leaf.location is not None:
+    if leaf is not None and leaf.where is not None and leaf.location is not None:
         return leaf.location
     for key, other in built.leaves.items():
-        if key.startswith((path + ".", path + "[")) and other.location is not None:
-            return other.location
+        if key.startswith((path + ".", path + "[")) and other.where is not None:
+            location = other.location
+            if location is not None:
+                return location
     anchor, parent = fallback, path
     while parent:
         shorter = _PARENT.sub("", parent)

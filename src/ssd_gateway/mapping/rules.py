@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ssd_gateway.mapping.build import Leaf, Obj, Steps, put, seq_at
+from ssd_gateway.mapping.build import Leaf, Obj, Steps, Where, put, seq_at
 from ssd_gateway.mapping.outcome import SourceLocation
 from ssd_gateway.mapping.sources import Located, SourcePath, missing
 from ssd_gateway.mapping.transforms import Fn, TransformFailed
@@ -32,10 +32,16 @@ class PartPath:
 
     text = "."
 
-    def values(self, node: Any) -> list[Located]:
-        """The part's text at the split field's location."""
+    def values(self, node: Any) -> list[Any]:
+        """The part's text."""
         assert isinstance(node, Part)
-        return [(node.value, node.location)]
+        return [node.value]
+
+    def locate(self, node: Any, index: int) -> SourceLocation:
+        """The split field's location."""
+        del index
+        assert isinstance(node, Part)
+        return node.location
 
     def nodes(self, node: Any) -> list[Located]:
         """A part has no nodes below it."""
@@ -53,7 +59,7 @@ class Condition:
 
     def holds(self, node: Any) -> bool:
         """Return True if the field should be produced for ``node``."""
-        found = [v for v, _ in self.path.values(node) if not missing(v)]
+        found = [v for v in self.path.values(node) if not missing(v)]
         value = found[0] if found else None
         if self.test == "present":
             return bool(found) == bool(self.argument)
@@ -106,8 +112,8 @@ class ValueRule:
         if self.has_const:
             put(obj, self.steps, Leaf(self.const, None, None, "const"))
             return
-        source, location = self._read(node)
-        if missing(source):
+        source, where = self._read(node)
+        if source is None:
             self._absent(obj, anchor)
             return
         value = source
@@ -115,23 +121,34 @@ class ValueRule:
             for fn in self.transforms:
                 value = fn(value)
         except TransformFailed as exc:
-            put(obj, self.steps, Leaf(source, source, location, self.text, (exc.code, exc.context)))
+            put(obj, self.steps, Leaf(source, source, where, self.text, (exc.code, exc.context)))
             return
         if not missing(value):
-            put(obj, self.steps, Leaf(value, source, location, self.text))
+            put(obj, self.steps, Leaf(value, source, where, self.text))
 
-    def _read(self, node: Any) -> tuple[Any, SourceLocation | None]:
+    def _read(self, node: Any) -> tuple[Any, Where | None]:
+        """The (cleaned) source value, or None, and where its first part was read."""
         if self.concat:
-            parts = [(v, loc) for p in self.paths for v, loc in p.values(node)[:1]
-                     if not missing(v)]
-            text = self.separator.join(_text(v) for v, _ in parts)
-            return text, parts[0][1] if parts else None
-        found = [(_clean(v), loc) for v, loc in self.paths[0].values(node) if not missing(v)]
+            parts = [(_text(values[0]), p) for p in self.paths
+                     if (values := p.values(node)) and not missing(values[0])]
+            if not parts:
+                return None, None
+            return self.separator.join(t for t, _ in parts), (parts[0][1], node, 0)
+        path = self.paths[0]
+        values = path.values(node)
+        if not self.many:
+            for i, value in enumerate(values):
+                if value.__class__ is str:
+                    value = value.strip()
+                    if value:
+                        return value, (path, node, i)
+                elif value is not None:
+                    return value, (path, node, i)
+            return None, None
+        found = [(i, _clean(v)) for i, v in enumerate(values) if not missing(v)]
         if not found:
             return None, None
-        if self.many:
-            return [v for v, _ in found], found[0][1]
-        return found[0]
+        return [v for _, v in found], (path, node, found[0][0])
 
     def _absent(self, obj: Obj, anchor: SourceLocation) -> None:
         if self.has_default:
@@ -182,10 +199,10 @@ class GroupRule:
         if self.split is None:
             return self.each.nodes(node)
         out: list[Located] = []
-        for text, location in self.each.values(node):
-            for part in str(text).split(self.split):
-                if part.strip():
-                    out.append((Part(part.strip(), location), location))
+        for i, text in enumerate(self.each.values(node)):
+            parts = [p.strip() for p in str(text).split(self.split) if p.strip()]
+            location = self.each.locate(node, i) if parts else None
+            out += [(Part(p, location), location) for p in parts if location is not None]
         return out
 
 

@@ -4,8 +4,10 @@ One small module per format (``xmlsrc``, ``jsonsrc``, ``csvsrc``), each with a `
 class that offers the same four things:
 
 - ``compile(path)``: a compiled ``SourcePath`` (raises ``ValueError`` on bad syntax), whose
-  ``values(node)`` give scalar values and ``nodes(node)`` the nodes of a repeating group,
-  each with its ``SourceLocation``;
+  ``values(node)`` give the scalar values at the path, ``locate(node, i)`` the
+  ``SourceLocation`` of the i-th of them (computed only when a problem or ``--explain``
+  needs it, which keeps the hot path cheap) and ``nodes(node)`` the entries of a repeating
+  group, each with its location;
 - ``read(stream, single=False)``: the records of a document, streaming, as ``SourceRecord``
   or, when the document itself is unusable, one ``SourceFailure`` (then the reading stops);
   ``single=True`` reads a quarantined record's own payload;
@@ -54,8 +56,12 @@ class SourcePath(Protocol):
 
     text: str
 
-    def values(self, node: Any) -> list[Located]:
+    def values(self, node: Any) -> list[Any]:
         """Return the scalar values at this path below ``node``, in document order."""
+        ...
+
+    def locate(self, node: Any, index: int) -> SourceLocation:
+        """Return the location of the ``index``-th value at this path below ``node``."""
         ...
 
     def nodes(self, node: Any) -> list[Located]:

@@ -35,16 +35,22 @@ class CsvColumn:
     def __init__(self, name: str) -> None:
         self.text = name
 
-    def values(self, node: CsvRow) -> list[Located]:
+    def values(self, node: CsvRow) -> list[Any]:
         """The cell of this column (none if the row is too short or the column unknown)."""
         index = node.columns.get(self.text)
         if index is None or index >= len(node.cells):
             return []
-        return [(node.cells[index], SourceLocation(self.text, node.line, index + 1))]
+        return [node.cells[index]]
+
+    def locate(self, node: CsvRow, index: int) -> SourceLocation:
+        """Column name, the row's first line and the column's position."""
+        del index
+        column = node.columns.get(self.text)
+        return SourceLocation(self.text, node.line, None if column is None else column + 1)
 
     def nodes(self, node: CsvRow) -> list[Located]:
         """CSV has no nested nodes; groups over a column split its text (``each.split``)."""
-        return self.values(node)
+        return [(v, self.locate(node, 0)) for v in self.values(node)]
 
 
 class _Lines:

@@ -63,14 +63,18 @@ class JsonPath:
         self._steps = split_path(text)
         self._suffix = _pointer(self._steps)
 
-    def values(self, node: tuple[Any, str]) -> list[Located]:
+    def values(self, node: tuple[Any, str]) -> list[Any]:
         """The value at the path; an array gives each of its items."""
-        obj, base = node
-        value = _walk(obj, self._steps)
-        where = base + self._suffix
+        value = _walk(node[0], self._steps)
         if isinstance(value, list):
-            return [(v, SourceLocation(f"{where}/{i}")) for i, v in enumerate(value)]
-        return [] if value is None else [(value, SourceLocation(where))]
+            return value
+        return [] if value is None else [value]
+
+    def locate(self, node: tuple[Any, str], index: int) -> SourceLocation:
+        """The JSON pointer of the value (with the item's index inside an array)."""
+        where = node[1] + self._suffix
+        value = _walk(node[0], self._steps)
+        return SourceLocation(f"{where}/{index}" if isinstance(value, list) else where)
 
     def nodes(self, node: tuple[Any, str]) -> list[Located]:
         """The array items (or the single object) at the path, as group entries."""
