@@ -38,7 +38,7 @@ def test_map_reports_every_problem_and_exits_one() -> None:
     assert code == 1
     assert "Underskrevet (linje 3, kolonne 11) → signed_at: the date does not exist" in out
     assert "Parter (linje 3, kolonne 14) → parties[1].sector:" in out
-    assert "4 records: 2 mapped, 2 rejected" in out
+    assert "5 records: 2 mapped, 3 rejected" in out
 
 
 def test_map_json_lines_with_explain() -> None:
@@ -80,13 +80,13 @@ def test_to_fhir_without_the_renderer_says_so() -> None:
 
 
 def test_quarantine_commands_list_show_retry(tmp_path: Path) -> None:
-    """map --quarantine keeps 2 rows; list shows them, show gives problems, retry fails."""
+    """map --quarantine keeps 3 rows; list shows them, show gives problems, retry fails."""
     db = f"sqlite:///{tmp_path / 'q.db'}"
     code, out = invoke("map", "-m", str(MAPPINGS / "dagtilbud-samtykker.yaml"),
                        str(EXAMPLES / "dagtilbud-samtykker-fejl.csv"), "--quarantine", "--db", db)
     assert code == 1 and "→ karantæne #1" in out and "→ karantæne #2" in out
     code, out = invoke("quarantine", "list", "--db", db, "--json")
-    assert code == 0 and [e["id"] for e in json.loads(out)] == [1, 2]
+    assert code == 0 and [e["id"] for e in json.loads(out)] == [1, 2, 3]
     code, out = invoke("quarantine", "show", "2", "--db", db)
     assert code == 0 and "purpose_text" in out and "Oliver" not in out
     code, out = invoke("quarantine", "show", "2", "--db", db, "--payload")

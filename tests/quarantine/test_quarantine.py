@@ -45,11 +45,12 @@ def run(outcomes: object, store: QuarantineStore, mapping: Mapping) -> tuple[int
 
 
 def test_malformed_csv_export_loses_no_record(store: QuarantineStore) -> None:
-    """The malformed example (4 rows): 2 mapped + 2 quarantined = 4, with their reasons."""
+    """The malformed example (5 rows): 2 mapped + 3 quarantined = 5, with their reasons."""
     outcomes = map_file(DAYCARE, EXAMPLES / "dagtilbud-samtykker-fejl.csv", settings=SETTINGS)
-    assert run(outcomes, store, DAYCARE) == (2, 2)
+    assert run(outcomes, store, DAYCARE) == (2, 3)
     entries = store.entries()
-    assert [e.location for e in entries] == ["post 2 (linje 3)", "post 4 (linje 5)"]
+    assert [e.location for e in entries] == [
+        "post 2 (linje 3)", "post 4 (linje 5)", "post 5 (linje 6)"]
     assert "unknown_code" in entries[0].reason_codes
     assert entries[0].mapping_id == "dagtilbud-samtykker" and entries[0].record_kind == "consent"
     assert entries[0].payload.split(b"\r\n")[0] == HEADER

@@ -20,7 +20,14 @@ from ssd_gateway.mapping.sources import Format, SourcePath
 from ssd_gateway.mapping.sources.csvsrc import CsvFormat
 from ssd_gateway.mapping.sources.jsonsrc import JsonFormat
 from ssd_gateway.mapping.sources.xmlsrc import XmlFormat
-from ssd_gateway.mapping.spec import CsvSource, FieldRule, JsonSource, MappingSpec, XmlSource
+from ssd_gateway.mapping.spec import (
+    TRANSFORM_NAMES,
+    CsvSource,
+    FieldRule,
+    JsonSource,
+    MappingSpec,
+    XmlSource,
+)
 from ssd_gateway.mapping.targets import Shape, UnknownTarget, parse_target, shape_of
 from ssd_gateway.mapping.transforms import Fn, compile_transform
 from ssd_gateway.mapping.yamllines import Path as KeyPath
@@ -130,6 +137,8 @@ def _pydantic_problems(exc: ValidationError, lines: dict[KeyPath, int], name: st
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key"
+            if len(loc) >= 2 and isinstance(loc[-2], int) and "transforms" in loc:
+                message = f"unknown transform (known: {', '.join(TRANSFORM_NAMES)})"
         problems.append(SpecProblem(name, line_of(lines, full), _render_key(loc), message))
     return problems
 

@@ -142,6 +142,8 @@ class Transform(Strict):
 
 
 TransformStep = Annotated[Transform, BeforeValidator(_transform_shorthand)]
+#: the names a mapping file may use in ``transforms``
+TRANSFORM_NAMES = tuple(sorted(f.alias or name for name, f in Transform.model_fields.items()))
 
 
 class Condition(Strict):
