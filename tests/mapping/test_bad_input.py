@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
 
 from ssd_gateway.mapping import Mapped, Mapping, Rejected, map_bytes, parse_mapping
@@ -168,3 +169,16 @@ def test_explain_shows_source_value_and_location(daycare: Mapping) -> None:
         "Underskrevet (linje 2, kolonne 11)")
     assert by_target["parties[1].sector"].value == "municipal_health"
     assert by_target["granted_by[0].role"].source_value == "Mor"
+
+
+def test_xml_reader_frees_each_record_before_the_next(school: Mapping) -> None:
+    """Streaming: when record n is handed out, records before it are gone from the tree."""
+    end = SCHOOL_XML.rindex("</sl:Stafetlog>") + len("</sl:Stafetlog>")
+    body = SCHOOL_XML[SCHOOL_XML.index("  <sl:Stafetlog "):end]
+    many = SCHOOL_XML.replace(body, body * 50, 1).encode()
+    siblings = []
+    with io.BytesIO(many) as stream:
+        for record in school.format.read(stream):
+            element = record.node[0]
+            siblings.append(len(element.getparent()))
+    assert len(siblings) == 100 and max(siblings) == 1
