@@ -16,6 +16,8 @@ from ssd_gateway import __version__
 COMMAND_MODULES: tuple[str, ...] = (
     "records",
     "policy",
+    "mapping",
+    "quarantine",
     "log",
     "certs",
     "config",
