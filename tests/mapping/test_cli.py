@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -65,18 +64,21 @@ def test_invalid_mapping_exits_two_with_lines(tmp_path: Path) -> None:
     assert code == 2 and f"{bad}:{line}: fields.purpose_text.defualt: unknown key" in out
 
 
-@pytest.mark.skipif("ssd_gateway.fhir" in sys.modules, reason="renderer present")
-def test_to_fhir_without_the_renderer_says_so() -> None:
-    """--to fhir in a build without ssd_gateway.fhir exits 2 with a clear message."""
-    try:
-        import ssd_gateway.fhir  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("ssd_gateway.fhir is installed in this build")
+@pytest.mark.parametrize(("to", "marker"), [("fhir", '"resourceType": "Bundle"'),
+                                             ("xml", "<env:message")])
+def test_to_renders_each_mapped_record(to: str, marker: str) -> None:
+    """--to fhir|xml renders every mapped stafetlog of the school export as a valid message."""
     code, out = invoke("map", "-m", str(MAPPINGS / "elevsystem-stafetlog.yaml"),
-                       str(EXAMPLES / "elevsystem-stafetlog.xml"), "--to", "fhir")
-    assert code == 2 and "ssd_gateway.fhir" in out
+                       str(EXAMPLES / "elevsystem-stafetlog.xml"), "--to", to)
+    assert code == 0, out
+    assert out.count(marker) >= 2
+
+
+def test_to_unknown_format_exits_two() -> None:
+    """--to pdf is refused with the accepted names."""
+    code, out = invoke("map", "-m", str(MAPPINGS / "elevsystem-stafetlog.yaml"),
+                       str(EXAMPLES / "elevsystem-stafetlog.xml"), "--to", "pdf")
+    assert code == 2 and "fhir" in out and "xml" in out
 
 
 def test_quarantine_commands_list_show_retry(tmp_path: Path) -> None:

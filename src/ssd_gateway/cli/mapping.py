@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 #: ``--to`` name → (module, function taking a Record and returning text or bytes)
 RENDERERS: dict[str, tuple[str, str]] = {
-    "fhir": ("ssd_gateway.fhir", "render_record"),
-    "xml": ("ssd_gateway.xml", "render_record"),
+    "fhir": ("ssd_gateway.gateway.envelope", "dry_run_fhir"),
+    "xml": ("ssd_gateway.gateway.envelope", "dry_run_xml"),
 }
 
 
