@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ from ssd_gateway.contracts import Acknowledgement, MessageFormat, OutboundMessag
 from ssd_gateway.exceptions import DeliveryError
 from ssd_gateway.model.records import RECORD_CLASSES
 from ssd_gateway.peers import Peer, PeerDirectory
+from ssd_gateway.serving import ServerThread
 from ssd_gateway.signing.keys import SigningKey
 
 Scripted = Acknowledgement | DeliveryError | Callable[[OutboundMessage], Acknowledgement]
@@ -128,35 +127,6 @@ class ThrowawayFederation:
     def trust(self) -> FederationTrust:
         """Trust in this federation's CA."""
         return FederationTrust.from_file(self.ca_file)
-
-
-class ServerThread:
-    """A uvicorn server in a daemon thread; ``port`` is known once started."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def port(self) -> int:
-        """The bound port (works with ``port=0``)."""
-        sockets = self.server.servers[0].sockets
-        return int(sockets[0].getsockname()[1])
-
-    def start(self, timeout: float = 10.0) -> ServerThread:
-        """Start and wait until the server accepts connections."""
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        """Ask the server to exit and wait for the thread."""
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @contextmanager
