@@ -13,7 +13,7 @@ import typer
 from ssd_gateway import __version__
 
 #: modules under ssd_gateway.cli with a ``register(app)`` function, in help order
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("queue", "worker")
 
 app = typer.Typer(
     name="ssd-gateway",

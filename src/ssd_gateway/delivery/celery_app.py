@@ -132,8 +132,6 @@ def _config(broker_url: str, queue: str, sweep_interval: float) -> dict[str, Any
         config["broker_transport_options"] = {
             "priority_steps": list(range(10)), "queue_order_strategy": "priority",
         }
-    if broker_url.startswith("sqla+"):
-        config["broker_transport_options"] = {"polling_interval": 0.05}
     return config
 
 
@@ -148,12 +146,12 @@ def runtime_of(app: Celery) -> Runtime:
 
 
 def _register_tasks(app: Celery) -> None:
-    @app.task(name=DELIVER_TASK, ignore_result=True)  # type: ignore[untyped-decorator]
+    @app.task(name=DELIVER_TASK, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def deliver_transfer(transfer_id: str) -> str:
         """Deliver outbox row ``transfer_id`` if it is due (a no-op otherwise)."""
         return str(runtime_of(app).deliver(transfer_id).outcome.value)
 
-    @app.task(name=SWEEP_TASK, ignore_result=True)  # type: ignore[untyped-decorator]
+    @app.task(name=SWEEP_TASK, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def sweep_outbox() -> int:
         """Re-enqueue due rows and rows whose lease expired (run by beat)."""
         return sweeper_for(app).sweep_once()

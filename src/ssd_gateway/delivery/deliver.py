@@ -237,7 +237,7 @@ class _Delivery:
               kind: AuditKind, error: str | None = None) -> DeliveryResult:
         now = self.clock()
         values = {"state": state.value, "lease_until": None,
-                  "last_error": error or ",".join(codes)}
+                  "last_error": ",".join(codes) + (f" ({error})" if error else "")}
         with self.session_factory() as session, session.begin():
             if not self._fenced_update(session, row, now, values):
                 return DeliveryResult(row.id, Outcome.SKIPPED, row.attempts)

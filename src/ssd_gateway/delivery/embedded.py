@@ -27,6 +27,10 @@ class _ThreadWorker(WorkController):  # type: ignore[misc]
         self.ready = threading.Event()
         super().__init__(*args, **kwargs)
 
+    def should_use_eventloop(self) -> bool:
+        """Poll the broker from this thread; the async hub expects the main thread."""
+        return False
+
     def on_consumer_ready(self, consumer: Any) -> None:
         """Mark the worker as consuming."""
         super().on_consumer_ready(consumer)
@@ -51,13 +55,19 @@ class EmbeddedDelivery:
             queues=[self.app.ssd_queue], without_heartbeat=True, without_mingle=True,
             without_gossip=True, loglevel="WARNING", ready_callback=None,
         )
-        thread = threading.Thread(target=self._worker.start, daemon=True, name="ssd-worker")
+        thread = threading.Thread(target=self._run_worker, daemon=True, name="ssd-worker")
         thread.start()
         if not self._worker.ready.wait(timeout):
             raise RuntimeError("embedded delivery worker did not start")
         sweeper_thread, self._stop_sweeper = self.sweeper.start_thread()
         self._threads = [thread, sweeper_thread]
         log.info("embedded delivery started")
+
+    def _run_worker(self) -> None:
+        # the solo pool looks tasks up on the thread's current app
+        self.app.set_current()
+        assert self._worker is not None
+        self._worker.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the sweeper, then let the worker finish its task and exit."""

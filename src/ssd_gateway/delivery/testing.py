@@ -215,7 +215,8 @@ def loopback_runtime(settings: Settings) -> Runtime:
     """Runtime for fault-test workers: HTTP to ``SSD_TEST_RECEIVER_URL``, table audit."""
     return Runtime(
         session_factory=session_factory_for(settings, pool_size=2),
-        transport=LoopbackHttpTransport(os.environ["SSD_TEST_RECEIVER_URL"]),
+        transport=LoopbackHttpTransport(
+            os.environ.get("SSD_TEST_RECEIVER_URL", "http://127.0.0.1:9/message")),
         redecide=permit_all, audit=TableAuditSink(),
         policy=RetryPolicy.from_settings(settings.delivery),
     )
