@@ -13,7 +13,13 @@ import pytest
 from celery import Celery
 from sqlalchemy import func, select
 
-from ssd_gateway.delivery import RetryPolicy, Runtime, Transfer, enqueue, permit_all
+from ssd_gateway.delivery import (
+    RetryPolicy,
+    Runtime,
+    Transfer,
+    enqueue,
+    revoke_consent_fanout,
+)
 from ssd_gateway.delivery.celery_app import (
     create_app,
     declare_topology,
@@ -67,8 +73,14 @@ def celery_backend(request: pytest.FixtureRequest,
         settings = Settings(data_dir=tmp_path, database_url=outbox.url,
                             broker_url=request.getfixturevalue("rabbitmq_url"))
     transport = CountingTransport()
+    revoked: set[str] = set()  # stands in for the registry the policy engine re-reads
+
+    def redecide(row: Transfer) -> tuple[bool, list[str]]:
+        return (False, ["CONSENT_REVOKED"]) if row.consent_id in revoked else (True, [])
+
+    transport.revoked = revoked  # type: ignore[attr-defined]
     runtime = Runtime(session_factory=outbox.sessions, transport=transport,
-                      redecide=permit_all, audit=TableAuditSink(), policy=FAST)
+                      redecide=redecide, audit=TableAuditSink(), policy=FAST)
     app = create_app(settings, queue=f"ssd.test.{uuid.uuid4().hex[:10]}", runtime=runtime)
     if request.param == "rabbitmq":
         declare_topology(app)
@@ -102,7 +114,7 @@ def test_transfers_flow_through_celery_and_poison_is_dead_lettered(
                         dispatch=dispatch) for i in range(200)]
     poison = rows[17]
     transport.fail.add(poison.message_id)
-    assert wait_for(lambda: states(outbox) == {"acked": 199, "dead": 1}, 60), states(outbox)
+    assert wait_for(lambda: states(outbox) == {"acked": 199, "dead": 1}, 90), states(outbox)
     with outbox.sessions() as session:
         dead = session.get(Transfer, poison.id)
         assert dead is not None and dead.attempts == FAST.max_attempts
@@ -119,3 +131,38 @@ def test_rows_without_a_broker_message_are_found_by_the_sweeper(
             enqueue(session, new_transfer(i), audit=TableAuditSink(), actor="org-a")
     assert wait_for(lambda: states(outbox) == {"acked": 50}, 30), states(outbox)
     assert len(transport.ledger.effects) == 50
+
+
+@BACKENDS
+def test_revoking_a_consent_while_100_transfers_wait_delivers_none(
+        celery_backend: tuple[Outbox, Celery, CountingTransport]) -> None:
+    """100 transfers waiting on a consent are revoked: none reaches the receiver; the peer
+    that already had data under it gets one notice; others under other consents flow."""
+    outbox, app, transport = celery_backend
+    dispatch = dispatcher(app)
+    with outbox.sessions() as session, session.begin():
+        earlier = enqueue(session, new_transfer(0, consent="c-rev", peer="org-c"),
+                          audit=TableAuditSink(), actor="org-a", dispatch=dispatch)
+    assert wait_for(lambda: states(outbox) == {"acked": 1}, 30), states(outbox)
+    transport.down = True  # the 100 wait behind a receiver outage
+    with outbox.sessions() as session, session.begin():
+        waiting = [enqueue(session, new_transfer(i, consent="c-rev"), audit=TableAuditSink(),
+                           actor="org-a", dispatch=dispatch) for i in range(1, 101)]
+        other = enqueue(session, new_transfer(999, consent="c-other"), audit=TableAuditSink(),
+                        actor="org-a", dispatch=dispatch)
+    time.sleep(1.0)
+    transport.revoked.add("c-rev")  # type: ignore[attr-defined]
+    with outbox.sessions() as session, session.begin():
+        result = revoke_consent_fanout(session, "c-rev", actor="registry",
+                                       audit=TableAuditSink(), dispatch=dispatch)
+    transport.down = False
+    assert wait_for(lambda: states(outbox) == {"acked": 3, "cancelled": 100}, 30), \
+        states(outbox)
+    time.sleep(1.0)  # a late worker would show up as a new receipt here
+    received = set(transport.ledger.receipts)
+    assert not received & {row.message_id for row in waiting}
+    assert {earlier.message_id, other.message_id} <= received
+    assert states(outbox) == {"acked": 3, "cancelled": 100}
+    # rows waiting were cancelled by the fan-out; one in flight at that moment by re-decision
+    assert len(result.cancelled) >= 99
+    assert result.notified_peers == ("org-c",) and len(result.notices) == 1

@@ -27,8 +27,11 @@ The module-global ``app`` (the one module global the project allows) exists for
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+from contextlib import closing
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -93,6 +96,8 @@ def create_app(
 ) -> Celery:
     """A Celery app for ``settings``; its tasks use ``runtime`` or build one lazily."""
     broker_url = resolve_broker_url(settings)
+    if broker_url.startswith("sqla+sqlite:///"):
+        _prepare_sqlite_broker(Path(broker_url.removeprefix("sqla+sqlite:///")))
     app = Celery("ssd_gateway", set_as_current=False, broker=broker_url)
     app.conf.update(_config(broker_url, queue, sweep_interval))
     app.ssd_settings = settings
@@ -102,6 +107,13 @@ def create_app(
     app.ssd_runtime_lock = threading.Lock()
     _register_tasks(app)
     return app
+
+
+def _prepare_sqlite_broker(path: Path) -> None:
+    """Put the broker file in WAL mode (persistent), so publishing and polling overlap."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
 
 
 def _config(broker_url: str, queue: str, sweep_interval: float) -> dict[str, Any]:

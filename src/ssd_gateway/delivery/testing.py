@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,6 +90,8 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         self.rfile.read(length)
         message_id = self.headers.get("X-Message-Id", "")
+        if self.receiver.delay:
+            time.sleep(self.receiver.delay)
         status = self.receiver.status_for(message_id)
         if status == 200:
             self.receiver.ledger.receive(message_id, self.headers.get("X-Bundle-Id", ""))
@@ -110,6 +113,7 @@ class CountingReceiver:
         self.ledger = Ledger()
         self.poison: set[str] = set()
         self.unavailable = False
+        self.delay = 0.0
         self.port = port
         self._server: ThreadingHTTPServer | None = None
 
