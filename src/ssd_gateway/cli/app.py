@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "policy",
     "mapping",
     "quarantine",
+    "queue",
+    "worker",
     "log",
     "certs",
     "config",
