@@ -50,7 +50,7 @@ def check_database(url: str) -> Check:
 
 def check_broker(url: str) -> Check:
     """The message broker accepts a connection (in-process brokers always do)."""
-    if url.startswith(("memory://", "sqla+", "sqlalchemy+")):
+    if not url or url.startswith(("memory://", "sqla+", "sqlalchemy+")):
         return Check("broker", True, "indbygget kø", "embedded queue")
     from kombu.connection import Connection
 

@@ -58,6 +58,8 @@ class DeliverySettings(Section):
     backoff_base_seconds: float = 2.0
     backoff_max_seconds: float = 600.0
     lease_seconds: int = 60
+    #: message bodies of acknowledged transfers are deleted this many days after delivery
+    body_retention_days: int = 30
 
 
 class Settings(BaseSettings):
@@ -69,7 +71,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     database_url: str = ""
-    broker_url: str = "memory://"
+    #: empty: the embedded SQLite broker beside a SQLite database; else amqp:// or redis://
+    broker_url: str = ""
     rule_pack: str = "dk-sel-2011"
     peers_file: Path | None = None
     log_format: str = "console"

@@ -54,7 +54,7 @@ NORMAL_PRIORITY = 0
 
 def resolve_broker_url(settings: Settings) -> str:
     """The broker URL: as set, or the embedded SQLite broker next to a SQLite database."""
-    if "broker_url" in settings.model_fields_set:
+    if settings.broker_url:
         return settings.broker_url
     if settings.effective_database_url.startswith("sqlite"):
         return f"sqla+sqlite:///{settings.data_dir / 'broker.sqlite'}"

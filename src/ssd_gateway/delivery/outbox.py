@@ -90,6 +90,8 @@ class NewTransfer:
     consent_id: str | None = None
     acute: bool = False
     sender: str = ""
+    #: the caller's id for the transfer (so its decision and evidence share it); new if None
+    transfer_id: str | None = None
 
 
 def enqueue(
@@ -109,7 +111,8 @@ def enqueue(
     """
     now = clock()
     row = Transfer(
-        id=str(uuid.uuid4()), state=TransferState.PENDING.value, kind=new.kind, peer=new.peer,
+        id=new.transfer_id or str(uuid.uuid4()), state=TransferState.PENDING.value,
+        kind=new.kind, peer=new.peer,
         format=new.format, body=new.body, message_id=new.message_id, bundle_id=new.bundle_id,
         idempotency_key=new.idempotency_key or new.bundle_id, sender=new.sender,
         consent_id=new.consent_id, acute=new.acute, attempts=0, next_attempt_at=now,

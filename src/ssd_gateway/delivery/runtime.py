@@ -69,30 +69,7 @@ def load_factory(path: str) -> RuntimeFactory:
 
 
 def from_settings(settings: Settings) -> Runtime:
-    """The gateway's own runtime: mTLS transport, policy re-decision and audit log.
+    """The gateway's own runtime: mTLS transport, policy re-decision and evidence log."""
+    from ssd_gateway.gateway.delivery_runtime import from_settings as gateway_runtime
 
-    Each part provides one hook (``transport.transport_from_settings``,
-    ``policy.redecider_from_settings``, ``audit.sink_from_settings``); until all three exist,
-    this refuses to start.
-    """
-    hooks = {
-        "transport": "ssd_gateway.transport:transport_from_settings",
-        "redecide": "ssd_gateway.policy:redecider_from_settings",
-        "audit": "ssd_gateway.audit:sink_from_settings",
-    }
-    built: dict[str, Any] = {}
-    for name, path in hooks.items():
-        module_name, _, attribute = path.partition(":")
-        try:
-            hook = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigurationError(
-                f"delivery needs {path} (not installed yet); start the worker with "
-                f"--runtime MODULE:FUNCTION"
-            ) from exc
-        built[name] = hook(settings)
-    return Runtime(
-        session_factory=session_factory_for(settings), transport=built["transport"],
-        redecide=built["redecide"], audit=built["audit"],
-        policy=RetryPolicy.from_settings(settings.delivery),
-    )
+    return gateway_runtime(settings)

@@ -65,7 +65,7 @@ class GatewayInbox:
                  envelope: Envelope) -> Acknowledgement:
         at = self.gateway.now()
         try:
-            message = _read(format, body)
+            message = read_message(format, body)
         except (RecordInvalid, UnsafeInput) as exc:
             problems = exc.problems if isinstance(exc, RecordInvalid) else [
                 Problem("", exc.code, str(exc), str(exc))]
@@ -140,7 +140,8 @@ class GatewayInbox:
         return json.dumps(bundle, ensure_ascii=False).encode()
 
 
-def _read(format: MessageFormat, body: bytes) -> Message:
+def read_message(format: MessageFormat, body: bytes) -> Message:
+    """Read a FHIR Bundle or XML message (as verified) into a canonical message."""
     if format == "xml":
         from ssd_gateway.xml import xml_to_message
 

@@ -1,0 +1,75 @@
+"""The delivery worker's collaborators, from the gateway: mTLS transport, the policy engine's
+re-decision just before sending, the evidence log, and the effects of an acknowledgement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ssd_gateway.delivery import DeliveryResult, Outcome, Redecide, RetryPolicy, Runtime
+from ssd_gateway.delivery.outbox import Transfer
+from ssd_gateway.gateway import effects, transfers
+from ssd_gateway.gateway.inbox import read_message
+from ssd_gateway.gateway.runtime import Gateway
+from ssd_gateway.settings import Settings
+from ssd_gateway.transport.client import HttpxTransport
+
+
+@dataclass
+class GatewayRuntime(Runtime):
+    """``Runtime`` that also applies the registry effects of an ``ok`` acknowledgement."""
+
+    gateway: Gateway | None = None
+
+    def deliver(self, transfer_id: str) -> DeliveryResult:
+        """Deliver, then (if acknowledged now) apply the effects of the acknowledgement."""
+        result = super().deliver(transfer_id)
+        if result.outcome is Outcome.ACKED and self.gateway is not None:
+            _after_ack(self.gateway, transfer_id)
+        return result
+
+
+def _after_ack(gateway: Gateway, transfer_id: str) -> None:
+    with gateway.sessions.begin() as session:
+        row = session.get(Transfer, transfer_id)
+        index = transfers.get(session, transfer_id)
+        if row is None or index is None or row.body is None:
+            return
+        message = read_message(row.format, row.body)  # type: ignore[arg-type]
+        effects.after_acked(gateway, session, message, gateway.now())
+        gateway.metrics.transfers.labels(index.kind, "acked", "permit").inc()
+        if row.acked_at is not None:
+            latency = (row.acked_at - row.created_at).total_seconds()
+            gateway.metrics.delivery_seconds.labels(index.kind).observe(max(latency, 0.0))
+
+
+def redecider(gateway: Gateway) -> Redecide:
+    """Re-decide an outbox row on the registry state of this moment (no meeting recorded)."""
+
+    def redecide(row: Transfer) -> tuple[bool, Sequence[str]]:
+        if row.body is None:
+            return False, ("RECORD_INVALID",)
+        message = read_message(row.format, row.body)  # type: ignore[arg-type]
+        with gateway.sessions.begin() as session:
+            decision = gateway.decide(session, message, gateway.now(), record=False)
+        return decision.permitted, decision.codes
+
+    return redecide
+
+
+def runtime_for(gateway: Gateway) -> GatewayRuntime:
+    """The delivery runtime of ``gateway``."""
+    tls = gateway.settings.tls
+    assert tls.ca_file and tls.cert_file and tls.key_file
+    transport = HttpxTransport(gateway.directory, ca_file=tls.ca_file, cert_file=tls.cert_file,
+                               key_file=tls.key_file)
+    return GatewayRuntime(session_factory=gateway.sessions, transport=transport,
+                          redecide=redecider(gateway), audit=gateway.audit,
+                          policy=RetryPolicy.from_settings(gateway.settings.delivery),
+                          actor=gateway.party.org_id, gateway=gateway)
+
+
+def from_settings(settings: Settings) -> Runtime:
+    """The runtime a separate ``ssd-gateway worker`` process builds from its settings."""
+    return runtime_for(Gateway.open(settings))
