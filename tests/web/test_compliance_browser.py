@@ -135,6 +135,21 @@ def test_open_a_transfer_trail(page: Any, site: LiveServer, shots: Path) -> None
     _shot(page, shots, "trail")
 
 
+def test_meetings_of_a_child_in_the_browser(page: Any, site: LiveServer, shots: Path) -> None:
+    """Typing a CPR on the meetings page lists the child's §49a meetings in order."""
+    page.goto(site.url + "/compliance/meetings")
+    assert page.locator("#meetings").count() == 0
+    page.fill("input[name=cpr]", CHILD_A)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#meetings")
+    ids = page.locator("#meetings tbody tr").evaluate_all("rs => rs.map(r => r.dataset.meeting)")
+    assert ids == ["ssd-m-1", "ssd-m-2", "ssd-m-3"]
+    assert page.locator("#meetings .ordinal").all_inner_texts()[:2] == ["første møde",
+                                                                       "opfølgende møde"]
+    assert CHILD_A not in page.url
+    _shot(page, shots, "meetings")
+
+
 def test_verification_page_in_the_browser(page: Any, site: LiveServer, gw: Gateway,
                                           shots: Path) -> None:
     """The verification page says the log is intact and how many entries await a signature."""

@@ -150,6 +150,28 @@ def test_cpr_paging_uses_form_buttons(gw: Gateway, officer: TestClient) -> None:
     assert 'name="after"' in second and 'name="before"' not in second
 
 
+def test_view_of_a_filtered_log_is_logged_with_its_filters(gw: Gateway,
+                                                          officer: TestClient) -> None:
+    """Viewing the log without a child writes a page_view naming the filters and no child."""
+    officer.get("/compliance/transfers?org=sp-kbh&decision=deny")
+    with gw.sessions() as db:
+        view = gw.log.query(db, LogQuery(kind="page_view", newest_first=True, limit=1))[0]
+    assert view.detail == {"page": "transfers", "org": "sp-kbh", "decision": "deny"}
+    assert view.child is None and view.actor == "karin"
+
+
+def test_view_is_logged_even_when_a_detail_is_refused(gw: Gateway,
+                                                      officer: TestClient) -> None:
+    """A paging number the log refuses as CPR-like still leaves a page_view (without it)."""
+    views = _page_views(gw)
+    response = officer.get("/compliance/transfers?before=1201194321")
+    assert response.status_code == 200
+    assert _page_views(gw) == views + 1
+    with gw.sessions() as db:
+        view = gw.log.query(db, LogQuery(kind="page_view", newest_first=True, limit=1))[0]
+    assert view.detail == {"page": "transfers"}
+
+
 def test_cpr_in_another_field_is_refused(gw: Gateway, officer: TestClient) -> None:
     """A CPR typed into the organisation field is refused, not redirected into a URL."""
     response = officer.post("/compliance/transfers", data={"org": CHILD_A},
@@ -243,7 +265,7 @@ def test_meetings_of_a_child(gw: Gateway, officer: TestClient) -> None:
     meetings = re.findall(r'<tr data-meeting="([^"]*)">.*?<td class="ordinal">([^<]+)</td>',
                           html, re.S)
     assert meetings == [("ssd-m-1", "første møde"), ("ssd-m-2", "opfølgende møde"),
-                        ("ssd-m-3", "3")]
+                        ("ssd-m-3", "3. møde")]
     first = html.split('data-meeting="ssd-m-1"')[1].split("</tr>")[0]
     for name in ("Børnehuset Solsikken", "Sundhedsplejen København",
                  "Børne- og familieafdelingen"):

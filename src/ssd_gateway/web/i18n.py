@@ -85,6 +85,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ordinal": ("Møde", "Ordinal"),
     "meeting_initial": ("første møde", "initial meeting"),
     "meeting_follow_up": ("opfølgende møde", "follow-up meeting"),
+    "meeting_nth": ("{n}. møde", "meeting {n}"),
     "meeting_unknown": ("ukendt", "unknown"),
     "no_meeting_id": ("uden møde-id", "no meeting id"),
     "parties": ("Parter", "Parties"),
