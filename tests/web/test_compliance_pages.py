@@ -186,6 +186,7 @@ def test_bad_filter_values_are_refused_politely(officer: TestClient) -> None:
     for query in ("kind=nonsense", "since=2026-13-40", "since=2026-03-12&until=2026-03-01"):
         response = officer.get(f"/compliance/transfers?{query}")
         assert response.status_code == 400 and 'role="alert"' in response.text
+        assert not _seqs(response.text)  # no unfiltered log behind the message
 
 
 def test_transfer_log_in_english(officer: TestClient) -> None:

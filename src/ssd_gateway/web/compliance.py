@@ -153,18 +153,24 @@ def compliance_routes(ctx: WebContext, log: AuditLog, *, certificate: Path | Non
 
     # -- the transfer log ------------------------------------------------------------------
 
+    choices: dict[str, Any] = {"kinds": KINDS, "decisions": DECISIONS,
+                               "sectors": list(audit_texts.SECTORS),
+                               "bases": list(audit_texts.BASES)}
+
+    def refused(request: Request, error: str) -> Response:
+        """The empty transfer log form with what was wrong (nothing typed is echoed)."""
+        return page(request, "compliance/transfers.html", status=400, filters=Filters(),
+                    result=None, cpr="", error=error, **choices)
+
     def transfer_page(request: Request, filters: Filters, child: str | None,
-                      before: int | None, after: int | None, error: str | None = None,
-                      status: int = 200) -> Response:
+                      before: int | None, after: int | None) -> Response:
         q = filters.log_query(cpr=child)
         with ctx.sessions() as db:
             result = fetch_page(db, log, q, before=before, after=after)
         viewed(request, "transfers", child_id=child, **filters.as_params(),
                **({"before": before} if before else {}), **({"after": after} if after else {}))
-        return page(request, "compliance/transfers.html", status=status, filters=filters,
-                    result=result, cpr=child or "", error=error, kinds=KINDS,
-                    decisions=DECISIONS, sectors=list(audit_texts.SECTORS),
-                    bases=list(audit_texts.BASES))
+        return page(request, "compliance/transfers.html", filters=filters, result=result,
+                    cpr=child or "", error=None, **choices)
 
     @requires(ctx, ROLE)
     async def transfers(request: Request) -> Response:
@@ -175,10 +181,7 @@ def compliance_routes(ctx: WebContext, log: AuditLog, *, certificate: Path | Non
                 filters = parse_filters(values)
                 child = parse_cpr(values.get("cpr"))
             except FilterError as exc:
-                return page(request, "compliance/transfers.html", status=400,
-                            filters=Filters(), result=None, cpr="", error=exc.key,
-                            kinds=KINDS, decisions=DECISIONS,
-                            sectors=list(audit_texts.SECTORS), bases=list(audit_texts.BASES))
+                return refused(request, exc.key)
             before, after = parse_seq(values.get("before")), parse_seq(values.get("after"))
             if child is None:  # nothing personal in the filters: post, redirect, get
                 query = filters.query_string(before=before, after=after, lang=lang_of(request))
@@ -187,9 +190,8 @@ def compliance_routes(ctx: WebContext, log: AuditLog, *, certificate: Path | Non
                                            after)
         try:
             filters = parse_filters(request.query_params)
-        except FilterError as exc:
-            return await run_in_threadpool(transfer_page, request, Filters(), None, None, None,
-                                           exc.key, 400)
+        except FilterError as exc:  # show the message, not an unfiltered log
+            return refused(request, exc.key)
         return await run_in_threadpool(
             transfer_page, request, filters, None, parse_seq(request.query_params.get("before")),
             parse_seq(request.query_params.get("after")))
