@@ -54,6 +54,41 @@ def _engine(settings: Settings) -> Engine:
     return engine
 
 
+def _every_gateway(data: Path) -> list[Path]:
+    """The gateway.toml files of a folder holding several gateways (a sandbox or a demo)."""
+    if (data / "gateway.db").exists():
+        return []
+    return sorted(data.glob("*/gateway.toml"))
+
+
+def _verify_each(configs: list[Path], cert: Path | None, as_json: bool) -> None:
+    """Verify every gateway's log; exit 1 if any is altered."""
+    from sqlalchemy.orm import Session
+
+    from ssd_gateway.audit.signing import load_certificate
+    from ssd_gateway.audit.verify import verify_session
+
+    results: dict[str, Any] = {}
+    ok = True
+    for config in configs:
+        settings = _settings(None, config)
+        own = cert or settings.tls.cert_file
+        with Session(_engine(settings)) as session:
+            report = verify_session(session, load_certificate(own) if own else None)
+        ok = ok and report.ok
+        name = settings.organisation.org_id
+        results[name] = report.as_json()
+        if not as_json:
+            for finding in report.findings:
+                typer.echo(f"{name}: {finding.render()}")
+            verdict = "OK" if report.ok else "FEJL / FAILED"
+            typer.echo(f"{name}: {verdict}: {report.entries} entries, {report.heads} signed "
+                       f"heads, root {report.root.hex()}")
+    if as_json:
+        typer.echo(json.dumps(results, indent=2))
+    raise typer.Exit(0 if ok else 1)
+
+
 def _fail(message: str, code: int = 2) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(code)
@@ -100,6 +135,10 @@ def verify(
                 return
             report = verify_export(export, load_certificate(cert))
         else:
+            every = _every_gateway(data) if data is not None and config is None else None
+            if every:
+                _verify_each(every, cert, as_json)
+                return
             settings = _settings(data, config)
             cert = cert or settings.tls.cert_file
             certificate = load_certificate(cert) if cert else None

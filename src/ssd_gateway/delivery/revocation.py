@@ -27,15 +27,28 @@ from ssd_gateway.delivery.states import WAITING, TransferState
 from ssd_gateway.delivery.timeutil import Clock, utcnow
 
 NOTICE_KIND = "consent-revoked-notice"
-#: renders the notice body for one peer: ``(consent_id, peer, revoked_at) -> (format, body)``
-NoticeRenderer = Callable[[str, str, datetime], tuple[MessageFormat, bytes]]
 
 
-def json_notice(consent_id: str, peer: str, revoked_at: datetime) -> tuple[MessageFormat, bytes]:
-    """A minimal notice body until the FHIR/XML renderers provide the real one."""
+@dataclass(frozen=True)
+class Notice:
+    """A rendered revocation notice for one peer, with the ids its acknowledgement names."""
+
+    format: MessageFormat
+    body: bytes
+    message_id: str
+    bundle_id: str
+
+
+#: renders the notice for one peer: ``(consent_id, peer, revoked_at) -> Notice``
+NoticeRenderer = Callable[[str, str, datetime], Notice]
+
+
+def json_notice(consent_id: str, peer: str, revoked_at: datetime) -> Notice:
+    """A minimal JSON notice (tests); the gateway renders a signed consent message instead."""
     body = {"type": NOTICE_KIND, "consent_id": consent_id, "recipient": peer,
             "revoked_at": revoked_at.isoformat()}
-    return "fhir", json.dumps(body, sort_keys=True).encode()
+    key = f"revocation:{consent_id}:{peer}"
+    return Notice("fhir", json.dumps(body, sort_keys=True).encode(), key, key)
 
 
 @dataclass(frozen=True)
@@ -67,10 +80,11 @@ def revoke_consent_fanout(
         key = f"revocation:{consent_id}:{peer}"
         if find_by_key(session, key) is not None:
             continue
-        fmt, body = render_notice(consent_id, peer, now)
+        notice = render_notice(consent_id, peer, now)
         row = enqueue(session, NewTransfer(
-            kind=NOTICE_KIND, peer=peer, format=fmt, body=body, message_id=key,
-            bundle_id=key, idempotency_key=key, sender=actor,
+            kind=NOTICE_KIND, peer=peer, format=notice.format, body=notice.body,
+            message_id=notice.message_id, bundle_id=notice.bundle_id, idempotency_key=key,
+            sender=actor, consent_id=None,
         ), audit=audit, actor=actor, clock=clock, dispatch=dispatch)
         notices.append(row.id)
     session.flush()

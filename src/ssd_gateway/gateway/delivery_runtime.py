@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ssd_gateway.delivery import DeliveryResult, Outcome, Redecide, RetryPolicy, Runtime
 from ssd_gateway.delivery.outbox import Transfer
+from ssd_gateway.delivery.revocation import NOTICE_KIND
 from ssd_gateway.gateway import effects, transfers
 from ssd_gateway.gateway.inbox import read_message
 from ssd_gateway.gateway.runtime import Gateway
@@ -48,6 +49,8 @@ def redecider(gateway: Gateway) -> Redecide:
     """Re-decide an outbox row on the registry state of this moment (no meeting recorded)."""
 
     def redecide(row: Transfer) -> tuple[bool, Sequence[str]]:
+        if row.kind == NOTICE_KIND:
+            return True, ()  # it carries only that the basis is gone
         if row.body is None:
             return False, ("RECORD_INVALID",)
         message = read_message(row.format, row.body)  # type: ignore[arg-type]

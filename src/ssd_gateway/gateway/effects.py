@@ -33,6 +33,7 @@ from ssd_gateway.model import (
 from ssd_gateway.registry import (
     accept_handover,
     drop_offer,
+    list_consents,
     offer_handover,
     open_stafetlog,
     register_consent,
@@ -106,6 +107,9 @@ def _apply_answer(gateway: Gateway, session: Session, message: Message,
 
 
 def _register(session: Session, consent: Consent) -> None:
+    """Register a consent this gateway does not hold yet (a resend changes nothing)."""
+    if any(c["id"] == consent.id for c in list_consents(session, consent.child_id)):
+        return
     data: dict[str, Any] = consent.model_dump(mode="json", exclude_none=True)
     data.pop("kind", None)
     register_consent(session, data)

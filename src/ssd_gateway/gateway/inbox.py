@@ -25,6 +25,7 @@ from ssd_gateway.contracts import Acknowledgement, AuditEvent, MessageFormat
 from ssd_gateway.exceptions import Problem, RecordInvalid, UnsafeInput
 from ssd_gateway.gateway import effects, received
 from ssd_gateway.gateway.requests import child_id_of
+from ssd_gateway.gateway.revocation import apply_notice
 from ssd_gateway.gateway.runtime import ANONYMOUS_CHILD_ID, Gateway
 from ssd_gateway.gateway.submit import decision_event
 from ssd_gateway.model import Consent, Message, Underretning
@@ -72,6 +73,8 @@ class GatewayInbox:
             return self._unreadable(session, peer, format, body, envelope, problems, at)
         if message.recipient.org_id != self.gateway.party.org_id:
             return _ack(envelope, "fatal-error", issues=(NOT_FOR_US,))
+        if isinstance(message.record, Consent) and message.record.revoked_at is not None:
+            return self._revocation(session, peer, envelope, message, at)
         carried = [_contract(message.record)] if isinstance(message.record, Consent) else None
         decision = self.gateway.decide(session, message, at, carried=carried)
         event = decision_event(self.gateway, message, decision, envelope.bundle_id, at,
@@ -86,6 +89,13 @@ class GatewayInbox:
                           decision.as_dict()["obligations"])
         effects.after_receive(self.gateway, session, message, at, row)
         return _ack(envelope, "ok", warnings=tuple(decision.as_dict()["warnings"]))
+
+    def _revocation(self, session: Session, peer: Peer, envelope: Envelope, message: Message,
+                    at: datetime) -> Acknowledgement:
+        """A revoked consent from a peer: never refused; our copy and waiting transfers stop."""
+        assert isinstance(message.record, Consent)
+        apply_notice(self.gateway, session, _contract(message.record), peer.org_id, at)
+        return _ack(envelope, "ok")
 
     def _store(self, session: Session, peer: Peer, format: MessageFormat, body: bytes,
                envelope: Envelope, message: Message, at: datetime,

@@ -11,15 +11,9 @@ from ssd_gateway.web.core import WebContext
 
 
 def pages_app(gateway: Gateway) -> Starlette:
-    """The compliance and operations pages of ``gateway``."""
+    """The compliance pages of ``gateway`` (operations pages join when built)."""
     ctx = WebContext(sessions=gateway.sessions, audit=gateway.audit)
     names = {peer.org_id: peer.name for peer in gateway.directory}
     routes = compliance_routes(ctx, gateway.audit, certificate=gateway.settings.tls.cert_file,
                                org_names=names)
-    try:
-        from ssd_gateway.web.operations import operations_routes
-    except ImportError:
-        pass
-    else:
-        routes += operations_routes(ctx, gateway)
     return create_web_app(ctx, routes)
