@@ -14,6 +14,7 @@ from ssd_gateway import __version__
 
 #: modules under ssd_gateway.cli with a ``register(app)`` function, in help order
 COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
     "records",
     "gateway",
     "policy",

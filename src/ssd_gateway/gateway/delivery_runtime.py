@@ -13,7 +13,9 @@ from ssd_gateway.delivery.revocation import NOTICE_KIND
 from ssd_gateway.gateway import effects, transfers
 from ssd_gateway.gateway.inbox import read_message
 from ssd_gateway.gateway.runtime import Gateway
+from ssd_gateway.model import Message
 from ssd_gateway.settings import Settings
+from ssd_gateway.signing import verify_xml
 from ssd_gateway.transport.client import HttpxTransport
 
 
@@ -37,12 +39,21 @@ def _after_ack(gateway: Gateway, transfer_id: str) -> None:
         index = transfers.get(session, transfer_id)
         if row is None or index is None or row.body is None:
             return
-        message = read_message(row.format, row.body)  # type: ignore[arg-type]
+        message = read_own(gateway, row)
         effects.after_acked(gateway, session, message, gateway.now())
         gateway.metrics.transfers.labels(index.kind, "acked", "permit").inc()
         if row.acked_at is not None:
             latency = (row.acked_at - row.created_at).total_seconds()
             gateway.metrics.delivery_seconds.labels(index.kind).observe(max(latency, 0.0))
+
+
+def read_own(gateway: Gateway, row: Transfer) -> Message:
+    """The message of one of our own outbox rows (XML: the content its signature covers)."""
+    assert row.body is not None
+    body = row.body
+    if row.format == "xml":
+        body = verify_xml(body, gateway.trust).signed_xml
+    return read_message(row.format, body)  # type: ignore[arg-type]
 
 
 def redecider(gateway: Gateway) -> Redecide:
@@ -53,7 +64,7 @@ def redecider(gateway: Gateway) -> Redecide:
             return True, ()  # it carries only that the basis is gone
         if row.body is None:
             return False, ("RECORD_INVALID",)
-        message = read_message(row.format, row.body)  # type: ignore[arg-type]
+        message = read_own(gateway, row)
         with gateway.sessions.begin() as session:
             decision = gateway.decide(session, message, gateway.now(), record=False)
         return decision.permitted, decision.codes

@@ -19,11 +19,11 @@ from ssd_gateway.audit.signing import HeadSigner
 from ssd_gateway.certs.trust import FederationTrust
 from ssd_gateway.contracts import AuditEvent
 from ssd_gateway.db import Base, make_engine, make_sessionmaker
-from ssd_gateway.exceptions import ConfigurationError
+from ssd_gateway.exceptions import ConfigurationError, NotFound
 from ssd_gateway.gateway import children
 from ssd_gateway.gateway.requests import Known, child_id_of, decision_request
 from ssd_gateway.metrics import Metrics
-from ssd_gateway.model import Message, Party
+from ssd_gateway.model import Consent, GrantorRole, Message, Party, cpr
 from ssd_gateway.peers import PeerDirectory
 from ssd_gateway.policy import Decision
 from ssd_gateway.policy import decide as policy_decide
@@ -68,6 +68,7 @@ class Gateway:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
         Base.metadata.create_all(engine)
+        AuditLog.create_tables(engine)
         org = settings.organisation
         party = Party(org_id=org.org_id, name=org.name, sector=org.sector,
                       municipality=org.municipality)
@@ -117,11 +118,28 @@ class Gateway:
             children.remember_child(session, child)
             facts = children.facts_of(child)
         elif child_id is not None:
-            facts = children.child_facts(session, child_id)
+            facts = self._child(session, message, child_id)
         else:
             facts = self._anonymous_child(message)
         return Known(child=facts, meeting=self._meeting(session, message, facts["id"]),
                      **self._feedback(session, message))
+
+    def _child(self, session: Session, message: Message, child_id: str) -> dict[str, Any]:
+        """The child's facts from the register; for a consent not yet known, from the consent.
+
+        A consent names the child only by id. Its CPR number gives the birth date, its
+        grantors are the custody holders it claims, and the child lives where the sending
+        organisation works, until a record with the full child arrives.
+        """
+        try:
+            return children.child_facts(session, child_id)
+        except NotFound:
+            if not isinstance(message.record, Consent) or not child_id.isdigit():
+                raise
+        return {"id": child_id, "birth_date": cpr.birth_date(child_id).isoformat(),
+                "municipality": message.sender.municipality or self.party.municipality,
+                "custody_holders": [g.person_id for g in message.record.granted_by
+                                    if g.role is GrantorRole.CUSTODY_HOLDER]}
 
     def _anonymous_child(self, message: Message) -> dict[str, Any]:
         age = getattr(message.record, "age_years", None) or 0
