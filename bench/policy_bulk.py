@@ -175,6 +175,7 @@ def build_registry(url: str, children: int, consents: int) -> None:
     from sqlalchemy import insert
 
     from ssd_gateway.db import Base, make_engine
+    from ssd_gateway.registry.consents import consent_row
     from ssd_gateway.registry.tables import ConsentRecord, SSDMeetingRecord
 
     engine = make_engine(url)
@@ -186,17 +187,7 @@ def build_registry(url: str, children: int, consents: int) -> None:
         batch: list[dict[str, Any]] = []
         for n in range(children):
             for k in range(per_child):
-                c = consent(n, k, rng)
-                batch.append({
-                    "id": c["id"], "child_id": c["child_id"], "granted_by": c["granted_by"],
-                    "signed_at": date.fromisoformat(c["signed_at"]),
-                    "valid_until": date.fromisoformat(c["valid_until"]),
-                    "revoked_at": datetime.fromisoformat(c["revoked_at"]) if c["revoked_at"]
-                    else None,
-                    "expired": False, "form": c["form"], "parties": c["parties"],
-                    "categories": c["categories"], "purposes": c["purposes"],
-                    "purpose_text": c["purpose_text"], "consequences_explained": True,
-                    "registered_at": now})
+                batch.append(consent_row(consent(n, k, rng), now))
             if len(batch) >= 50_000:
                 conn.execute(insert(ConsentRecord), batch)
                 batch.clear()
