@@ -77,6 +77,18 @@ def test_listed_consent_is_normalised(session: Session) -> None:
     assert list_consents(session, "0203154321", include_inactive=False) == []
 
 
+def test_reads_see_pending_changes(session: Session) -> None:
+    """Registry reads autoflush like ``session.execute``: an unflushed row is already seen."""
+    from ssd_gateway.registry.consents import consent_row
+    from ssd_gateway.registry.tables import ConsentRecord, SSDMeetingRecord
+
+    session.add(ConsentRecord(**consent_row(consent(), NOW)))
+    session.add(SSDMeetingRecord(meeting_id="m0", child_id="0203154321", at=NOW))
+    assert [c["id"] for c in list_consents(session, "0203154321")] == ["c1"]
+    assert meeting_history(session, "0203154321") == [
+        {"meeting_id": "m0", "at": NOW.isoformat()}]
+
+
 def test_register_refuses_malformed_consent(session: Session) -> None:
     """A consent that breaks the contract is refused with a path, not stored."""
     with pytest.raises(RecordInvalid):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ssd_gateway.exceptions import NotFound, Problem, RecordInvalid
 from ssd_gateway.policy.request import Invalid, normalise_child_id, parse_consent
+from ssd_gateway.registry._query import execute
 from ssd_gateway.registry.tables import ConsentRecord
 
 _TABLE = ConsentRecord.__table__
@@ -120,5 +121,5 @@ def list_consents(
     One indexed Core query; each row's stored document is parsed once.
     """
     query = _BY_CHILD if include_inactive else _ACTIVE_BY_CHILD
-    rows = session.execute(query, {"child_id": normalise_child_id(child_id)}).scalars()
+    rows = execute(session, query, {"child_id": normalise_child_id(child_id)}).scalars()
     return [orjson.loads(document) for document in rows]

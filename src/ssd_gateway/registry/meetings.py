@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ssd_gateway.policy.request import normalise_child_id
+from ssd_gateway.registry._query import execute
 from ssd_gateway.registry.tables import SSDMeetingRecord
 
 _TABLE = SSDMeetingRecord.__table__
@@ -46,11 +47,9 @@ def record_meeting(
 def meeting_history(session: Session, child_id: str) -> list[dict[str, Any]]:
     """The child's §49a meetings, oldest first, as the contract's ``ssd_history`` entries."""
     history = []
-    for meeting_id, at, follow_up_of in session.execute(
-        _BY_CHILD, {"child_id": normalise_child_id(child_id)}
-    ):
-        entry: dict[str, Any] = {"meeting_id": meeting_id, "at": at.isoformat()}
-        if follow_up_of:
-            entry["follow_up_of"] = follow_up_of
+    for row in execute(session, _BY_CHILD, {"child_id": normalise_child_id(child_id)}):
+        entry: dict[str, Any] = {"meeting_id": row[0], "at": row[1].isoformat()}
+        if row[2]:
+            entry["follow_up_of"] = row[2]
         history.append(entry)
     return history
