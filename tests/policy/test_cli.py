@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ssd_gateway.cli.app import build
@@ -74,3 +75,17 @@ def test_bulk_parallel_keeps_order() -> None:
     decide_stream(source, sink, jobs=2)
     out = [json.loads(x)["decision"] for x in sink.getvalue().splitlines()]
     assert out == ["deny" if i % 3 == 0 else "permit" for i in range(5000)]
+
+
+def test_bulk_chunks_cut_at_line_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small chunks: lines longer than a chunk, blank lines and no final newline keep order."""
+    from ssd_gateway.policy import bulk
+
+    monkeypatch.setattr(bulk, "CHUNK_BYTES", 64)
+    good = json.dumps(request()).encode()
+    source = io.BytesIO(b"\n".join([good, b"", b"{not json", b"  ", good, b"[]", good]))
+    sink = io.BytesIO()
+    decide_stream(source, sink, jobs=2)
+    lines = [json.loads(x) for x in sink.getvalue().splitlines()]
+    assert [x.get("decision") or x["error"]["code"] for x in lines] == [
+        "permit", "INVALID_JSON", "permit", "deny", "permit"]

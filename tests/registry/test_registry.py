@@ -53,6 +53,42 @@ def test_register_and_list(session: Session) -> None:
     assert listed[0]["parties"] == consent()["parties"] and listed[0]["revoked_at"] is None
 
 
+def test_listed_consent_is_normalised(session: Session) -> None:
+    """The stored document is the contract's shape: dashless child id, UTC revocation, defaults.
+
+    Keys beyond the contract are dropped, a missing ``valid_until`` stays missing, and a
+    revocation updates the document as well as the row.
+    """
+    register_consent(session, consent(
+        id="c9", child_id="020315-4321", revoked_at="2026-02-01T12:00:00+01:00", form=None,
+        purpose_text=None, valid_until=None, extra="dropped"))
+    register_consent(session, consent(id="c8", revoked_at="2026-02-01T12:00:00"))
+    listed = {c["id"]: c for c in list_consents(session, "0203154321")}
+    assert listed["c9"] == {
+        "id": "c9", "child_id": "0203154321", "granted_by": consent()["granted_by"],
+        "signed_at": "2025-09-01", "revoked_at": "2026-02-01T11:00:00+00:00", "form": "written",
+        "parties": consent()["parties"], "categories": consent()["categories"],
+        "purposes": consent()["purposes"], "purpose_text": "", "consequences_explained": True,
+    }
+    assert listed["c8"]["revoked_at"] == "2026-02-01T12:00:00+00:00"  # naive is kept as UTC
+    assert listed["c8"]["valid_until"] == "2026-08-31"
+    revoke_consent(session, "c9", datetime(2026, 1, 1, 8, tzinfo=UTC))
+    assert list_consents(session, "0203154321")[1]["revoked_at"] == "2026-01-01T08:00:00+00:00"
+    assert list_consents(session, "0203154321", include_inactive=False) == []
+
+
+def test_reads_see_pending_changes(session: Session) -> None:
+    """Registry reads autoflush like ``session.execute``: an unflushed row is already seen."""
+    from ssd_gateway.registry.consents import consent_row
+    from ssd_gateway.registry.tables import ConsentRecord, SSDMeetingRecord
+
+    session.add(ConsentRecord(**consent_row(consent(), NOW)))
+    session.add(SSDMeetingRecord(meeting_id="m0", child_id="0203154321", at=NOW))
+    assert [c["id"] for c in list_consents(session, "0203154321")] == ["c1"]
+    assert meeting_history(session, "0203154321") == [
+        {"meeting_id": "m0", "at": NOW.isoformat()}]
+
+
 def test_register_refuses_malformed_consent(session: Session) -> None:
     """A consent that breaks the contract is refused with a path, not stored."""
     with pytest.raises(RecordInvalid):

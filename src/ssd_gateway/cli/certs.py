@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ssd_gateway.certs.expiry import ExpiryStatus
+if TYPE_CHECKING:  # cryptography loads only when a certs command runs
+    from ssd_gateway.certs.expiry import ExpiryStatus
 
 certs_app = typer.Typer(
     name="certs",
@@ -85,7 +87,7 @@ def inspect(
     as_json: bool = typer.Option(False, "--json", help="Skriv JSON. / Print JSON."),
 ) -> None:
     """Vis identitet, udløb og fingeraftryk. / Show identity, expiry and fingerprint."""
-    from ssd_gateway.certs.expiry import expiry_status
+    from ssd_gateway.certs.expiry import ExpiryStatus, expiry_status
     from ssd_gateway.certs.files import load_certificates
     from ssd_gateway.certs.identity import identity_of
     from ssd_gateway.certs.trust import FederationTrust
@@ -136,6 +138,8 @@ def inspect(
 
 
 def _warning(status: ExpiryStatus, days_left: float) -> str:
+    from ssd_gateway.certs.expiry import ExpiryStatus
+
     if status == ExpiryStatus.EXPIRED:
         return "ADVARSEL/WARNING: certifikatet er udløbet / the certificate has expired"
     if status == ExpiryStatus.NOT_YET_VALID:

@@ -94,7 +94,7 @@ class RulePack:
         return Reason(rule.code, rule.id, rule.source, key, partial(self._texts, rule, args))
 
     def _texts(self, rule: Rule, args: Mapping[str, Any]) -> tuple[str, str, str, str]:
-        da, en = self._localise(args, "da"), self._localise(args, "en")
+        da, en = self._localise(args)
         return (
             rule.message["da"].format_map(da),
             rule.message["en"].format_map(en),
@@ -102,16 +102,21 @@ class RulePack:
             rule.remedy["en"].format_map(en),
         )
 
-    def _localise(self, args: Mapping[str, Any], lang: str) -> _Blank:
-        out = _Blank()
+    def _localise(self, args: Mapping[str, Any]) -> tuple[_Blank, _Blank]:
+        """The template arguments in Danish and in English (only sector names differ)."""
+        da, en = _Blank(), _Blank()
         for key, value in args.items():
             if type(value) is str:
-                out[key] = self.sector_name(value, lang) if key.endswith("_sector") else value
+                if key.endswith("_sector"):
+                    names = self.sectors.get(value, {})
+                    da[key], en[key] = names.get("da", value), names.get("en", value)
+                else:
+                    da[key] = en[key] = value
             elif isinstance(value, (list, tuple, frozenset, set)):
-                out[key] = ", ".join(sorted(str(v) for v in value))
+                da[key] = en[key] = ", ".join(sorted(str(v) for v in value))
             else:
-                out[key] = "" if value is None else str(value)
-        return out
+                da[key] = en[key] = "" if value is None else str(value)
+        return da, en
 
 
 def _source(data: Mapping[str, Any], documents: Mapping[str, str]) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from ssd_gateway.policy import vocab
@@ -285,7 +285,33 @@ def _municipality(data: Mapping[str, Any], path: str, required: bool) -> str | N
     return value
 
 
+#: parsed parties by their four fields (organisations recur across requests; bounded)
+_PARTIES: dict[tuple[str, str, str | None, bool], Party] = {}
+_CACHE_LIMIT = 4096
+
+
+def _municipality_ok(value: Any) -> TypeGuard[str]:
+    return type(value) is str and len(value) == 4 and value.isascii() and value.isdigit()
+
+
 def _party(data: Any, path: str) -> Party:
+    if type(data) is dict:  # fast path: a well-formed party; anything else is checked below
+        org_id, sector = data.get("org_id"), data.get("sector")
+        municipality, public = data.get("municipality"), data.get("performs_public_task")
+        if (type(org_id) is str and org_id and type(sector) is str and sector in vocab.SECTORS
+                and (municipality is None or _municipality_ok(municipality))
+                and (public is None or public is True or public is False)):
+            key = (org_id, sector, municipality, public is True)
+            found = _PARTIES.get(key)
+            if found is None:
+                found = Party(*key)
+                if len(_PARTIES) < _CACHE_LIMIT:
+                    _PARTIES[key] = found
+            return found
+    return _party_checked(data, path)
+
+
+def _party_checked(data: Any, path: str) -> Party:
     data = _obj(data, path)
     return Party(
         org_id=_text(data, "org_id", path),
@@ -331,6 +357,36 @@ def normalise_child_id(value: str) -> str:
 
 
 def _child(data: Any) -> Child:
+    if type(data) is dict:  # fast path: a well-formed child with a CPR number as id
+        child = _child_fast(data)
+        if child is not None:
+            return child
+    return _child_checked(data)
+
+
+def _child_fast(data: dict[str, Any]) -> Child | None:
+    """The child, or None when anything is unusual (``_child_checked`` then says what)."""
+    child_id, born = data.get("id"), data.get("birth_date")
+    holders, municipality = data.get("custody_holders"), data.get("municipality")
+    name = data.get("name")
+    if type(child_id) is not str or type(born) is not str or len(born) != 10:
+        return None
+    if holders is None:
+        holders = []
+    elif type(holders) is not list or any(type(h) is not str for h in holders):
+        return None
+    if not _municipality_ok(municipality) or not (name is None or type(name) is str):
+        return None
+    try:
+        if cpr_birth_date(child_id) is None:  # not CPR-shaped: the checked path handles it
+            return None
+        birth_date = date.fromisoformat(born)
+    except ValueError:
+        return None
+    return Child(child_id.replace("-", ""), birth_date, municipality, tuple(holders), name)
+
+
+def _child_checked(data: Any) -> Child:
     data = _obj(data, "child")
     child_id = _text(data, "id", "child")
     try:
@@ -377,7 +433,87 @@ def _consent(data: Any, path: str) -> Consent:
         raise Invalid(f"{path}{exc.path}", exc.code) from None
 
 
+#: consent parties by (sector, org_id) (bounded)
+_CONSENT_PARTIES: dict[tuple[str, str | None], ConsentParty] = {}
+
+
 def _consent_at(data: Any) -> Consent:
+    if type(data) is dict:  # fast path: a well-formed consent
+        consent = _consent_fast(data)
+        if consent is not None:
+            return consent
+    return _consent_checked(data)
+
+
+def _codes_fast(data: Any, allowed: frozenset[str]) -> frozenset[str] | None:
+    if data is None:
+        return frozenset()
+    if type(data) is not list:
+        return None
+    for item in data:
+        if type(item) is not str or item not in allowed:
+            return None
+    return frozenset(data)
+
+
+def _consent_fast(data: dict[str, Any]) -> Consent | None:
+    """The consent, or None when anything is unusual (``_consent_checked`` then says what)."""
+    consent_id, child_id = data.get("id"), data.get("child_id")
+    if type(consent_id) is not str or not consent_id or type(child_id) is not str or not child_id:
+        return None
+    raw_grants = data.get("granted_by")
+    if raw_grants is not None and type(raw_grants) is not list:
+        return None
+    grants: list[tuple[str, str]] = []
+    for grant in raw_grants or ():
+        if type(grant) is not dict:
+            return None
+        person, role = grant.get("person_id"), grant.get("role")
+        if (type(person) is not str or not person or type(role) is not str
+                or role not in vocab.GRANTOR_ROLES):
+            return None
+        grants.append((person, role))
+    signed, until, revoked = data.get("signed_at"), data.get("valid_until"), data.get("revoked_at")
+    form = data.get("form") or "written"
+    if (type(signed) is not str or len(signed) != 10
+            or not (until is None or (type(until) is str and len(until) == 10))
+            or not (revoked is None or (type(revoked) is str and len(revoked) >= 16))
+            or type(form) is not str or form not in vocab.CONSENT_FORMS):
+        return None
+    parties: list[ConsentParty] = []
+    raw_parties = data.get("parties")
+    if raw_parties is not None and type(raw_parties) is not list:
+        return None
+    for party in raw_parties or ():
+        if type(party) is not dict:
+            return None
+        sector, org_id = party.get("sector"), party.get("org_id")
+        if type(sector) is not str or sector not in vocab.SECTORS or not (
+                org_id is None or type(org_id) is str):
+            return None
+        found = _CONSENT_PARTIES.get((sector, org_id))
+        if found is None:
+            found = ConsentParty(sector, org_id)
+            if len(_CONSENT_PARTIES) < _CACHE_LIMIT:
+                _CONSENT_PARTIES[(sector, org_id)] = found
+        parties.append(found)
+    categories = _codes_fast(data.get("categories"), vocab.CATEGORIES)
+    purposes = _codes_fast(data.get("purposes"), vocab.PURPOSES)
+    if categories is None or purposes is None:
+        return None
+    try:
+        signed_at = date.fromisoformat(signed)
+        valid_until = None if until is None else date.fromisoformat(until)
+        revoked_at = None if revoked is None else datetime.fromisoformat(revoked)
+    except ValueError:
+        return None
+    if revoked_at is not None and revoked_at.tzinfo is None:
+        revoked_at = revoked_at.replace(tzinfo=COPENHAGEN)
+    return Consent(consent_id, normalise_child_id(child_id), tuple(grants), signed_at,
+                   valid_until, revoked_at, form, tuple(parties), categories, purposes)
+
+
+def _consent_checked(data: Any) -> Consent:
     data = _obj(data, "")
     until = data.get("valid_until")
     revoked = data.get("revoked_at")
@@ -480,6 +616,26 @@ def _stafetlog(data: Any) -> StafetlogState | None:
 
 
 def _transfer(data: Any) -> Transfer:
+    if type(data) is dict:  # fast path: the common fields well-formed, in the checked order
+        kind, purpose = data.get("kind"), data.get("purpose")
+        basis, consent_id = data.get("basis"), data.get("consent_id")
+        if type(kind) is str and kind in vocab.KINDS:
+            sender = _party(data.get("sender"), "transfer.sender")
+            recipient = _party(data.get("recipient"), "transfer.recipient")
+            categories = _codes_fast(data.get("categories"), vocab.CATEGORIES)
+            if (type(purpose) is str and purpose in vocab.PURPOSES and categories is not None
+                    and (basis is None or (type(basis) is str and basis in vocab.BASES))
+                    and (consent_id is None or type(consent_id) is str)):
+                return Transfer(
+                    kind, sender, recipient, purpose, categories, basis, consent_id or None,
+                    _meeting(data.get("meeting")), _underretning(data.get("underretning")),
+                    _feedback(data.get("feedback")), _stafetlog(data.get("stafetlog")),
+                    data.get("payload"),
+                )
+    return _transfer_checked(data)
+
+
+def _transfer_checked(data: Any) -> Transfer:
     data = _obj(data, "transfer")
     return Transfer(
         kind=_code(data, "kind", vocab.KINDS, "transfer"),

@@ -10,19 +10,23 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+import orjson
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ssd_gateway.exceptions import NotFound, Problem, RecordInvalid
 from ssd_gateway.policy.request import Invalid, normalise_child_id, parse_consent
+from ssd_gateway.registry._query import execute
 from ssd_gateway.registry.tables import ConsentRecord
 
-_COLUMNS = (
-    ConsentRecord.id, ConsentRecord.child_id, ConsentRecord.granted_by, ConsentRecord.signed_at,
-    ConsentRecord.valid_until, ConsentRecord.revoked_at, ConsentRecord.form,
-    ConsentRecord.parties, ConsentRecord.categories, ConsentRecord.purposes,
-    ConsentRecord.purpose_text, ConsentRecord.consequences_explained,
+_TABLE = ConsentRecord.__table__
+#: the child's consents, by id; built once so that SQLAlchemy's statement cache always hits
+_BY_CHILD = (
+    select(_TABLE.c.document)
+    .where(_TABLE.c.child_id == bindparam("child_id"))
+    .order_by(_TABLE.c.id)
 )
+_ACTIVE_BY_CHILD = _BY_CHILD.where(_TABLE.c.expired.is_(False), _TABLE.c.revoked_at.is_(None))
 
 
 def _check(consent: Mapping[str, Any]) -> None:
@@ -33,26 +37,50 @@ def _check(consent: Mapping[str, Any]) -> None:
         raise RecordInvalid([Problem(exc.path, exc.code, exc.code, exc.code)]) from None
 
 
+def _utc(moment: datetime) -> datetime:
+    """``moment`` as the registry keeps it: aware UTC (a naive moment is taken as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def consent_row(consent: Mapping[str, Any], registered_at: datetime) -> dict[str, Any]:
+    """The ``registry_consents`` row of a (validated) contract-shaped consent.
+
+    The row's ``document`` is the consent as ``list_consents`` returns it: child id without
+    dash, dates in ISO form, the revocation as UTC, form and purpose text defaulted, and no
+    keys beyond the contract's.
+    """
+    until = consent.get("valid_until")
+    revoked = consent.get("revoked_at")
+    signed_at = date.fromisoformat(consent["signed_at"])
+    valid_until = date.fromisoformat(until) if until else None
+    revoked_at = _utc(datetime.fromisoformat(revoked)) if revoked else None
+    child_id = normalise_child_id(consent["child_id"])
+    document = {
+        "id": consent["id"],
+        "child_id": child_id,
+        "granted_by": list(consent["granted_by"]),
+        "signed_at": signed_at.isoformat(),
+        "revoked_at": revoked_at.isoformat() if revoked_at else None,
+        "form": consent.get("form") or "written",
+        "parties": list(consent["parties"]),
+        "categories": list(consent["categories"]),
+        "purposes": list(consent["purposes"]),
+        "purpose_text": consent.get("purpose_text") or "",
+        "consequences_explained": bool(consent.get("consequences_explained", False)),
+    }
+    if valid_until is not None:
+        document["valid_until"] = valid_until.isoformat()
+    return {
+        "id": consent["id"], "child_id": child_id, "signed_at": signed_at,
+        "valid_until": valid_until, "revoked_at": revoked_at, "expired": False,
+        "document": orjson.dumps(document).decode(), "registered_at": registered_at,
+    }
+
+
 def register_consent(session: Session, consent: Mapping[str, Any]) -> str:
     """Store a consent shaped as the contract's ``consent``; return its id."""
     _check(consent)
-    until = consent.get("valid_until")
-    revoked = consent.get("revoked_at")
-    record = ConsentRecord(
-        id=consent["id"],
-        child_id=normalise_child_id(consent["child_id"]),
-        granted_by=list(consent["granted_by"]),
-        signed_at=date.fromisoformat(consent["signed_at"]),
-        valid_until=date.fromisoformat(until) if until else None,
-        revoked_at=datetime.fromisoformat(revoked) if revoked else None,
-        form=consent.get("form") or "written",
-        parties=list(consent["parties"]),
-        categories=list(consent["categories"]),
-        purposes=list(consent["purposes"]),
-        purpose_text=consent.get("purpose_text"),
-        consequences_explained=bool(consent.get("consequences_explained", False)),
-        registered_at=datetime.now(UTC),
-    )
+    record = ConsentRecord(**consent_row(consent, datetime.now(UTC)))
     session.add(record)
     session.flush()
     return record.id
@@ -65,6 +93,9 @@ def revoke_consent(session: Session, consent_id: str, at: datetime) -> None:
         raise NotFound(f"consent {consent_id}")
     if record.revoked_at is None or record.revoked_at > at:
         record.revoked_at = at
+        document = orjson.loads(record.document)
+        document["revoked_at"] = _utc(at).isoformat()
+        record.document = orjson.dumps(document).decode()
     session.flush()
 
 
@@ -87,27 +118,8 @@ def list_consents(
     """The child's consents, shaped as the decision contract's ``consent`` objects.
 
     Revoked and expired consents are included by default, so that a refusal can say why.
+    One indexed Core query; each row's stored document is parsed once.
     """
-    query = select(*_COLUMNS).where(ConsentRecord.child_id == normalise_child_id(child_id))
-    if not include_inactive:
-        query = query.where(ConsentRecord.expired.is_(False), ConsentRecord.revoked_at.is_(None))
-    return [_as_contract(row) for row in session.execute(query.order_by(ConsentRecord.id))]
-
-
-def _as_contract(row: Any) -> dict[str, Any]:
-    consent = {
-        "id": row.id,
-        "child_id": row.child_id,
-        "granted_by": row.granted_by,
-        "signed_at": row.signed_at.isoformat(),
-        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
-        "form": row.form,
-        "parties": row.parties,
-        "categories": row.categories,
-        "purposes": row.purposes,
-        "purpose_text": row.purpose_text or "",
-        "consequences_explained": row.consequences_explained,
-    }
-    if row.valid_until is not None:
-        consent["valid_until"] = row.valid_until.isoformat()
-    return consent
+    query = _BY_CHILD if include_inactive else _ACTIVE_BY_CHILD
+    rows = execute(session, query, {"child_id": normalise_child_id(child_id)}).scalars()
+    return [orjson.loads(document) for document in rows]

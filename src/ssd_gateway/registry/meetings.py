@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ssd_gateway.policy.request import normalise_child_id
+from ssd_gateway.registry._query import execute
 from ssd_gateway.registry.tables import SSDMeetingRecord
+
+_TABLE = SSDMeetingRecord.__table__
+#: the child's meetings, oldest first; built once so that SQLAlchemy's statement cache hits
+_BY_CHILD = (
+    select(_TABLE.c.meeting_id, _TABLE.c.at, _TABLE.c.follow_up_of)
+    .where(_TABLE.c.child_id == bindparam("child_id"))
+    .order_by(_TABLE.c.at, _TABLE.c.meeting_id)
+)
 
 
 def record_meeting(
@@ -37,15 +46,10 @@ def record_meeting(
 
 def meeting_history(session: Session, child_id: str) -> list[dict[str, Any]]:
     """The child's §49a meetings, oldest first, as the contract's ``ssd_history`` entries."""
-    query = (
-        select(SSDMeetingRecord.meeting_id, SSDMeetingRecord.at, SSDMeetingRecord.follow_up_of)
-        .where(SSDMeetingRecord.child_id == normalise_child_id(child_id))
-        .order_by(SSDMeetingRecord.at, SSDMeetingRecord.meeting_id)
-    )
     history = []
-    for row in session.execute(query):
-        entry: dict[str, Any] = {"meeting_id": row.meeting_id, "at": row.at.isoformat()}
-        if row.follow_up_of:
-            entry["follow_up_of"] = row.follow_up_of
+    for row in execute(session, _BY_CHILD, {"child_id": normalise_child_id(child_id)}):
+        entry: dict[str, Any] = {"meeting_id": row[0], "at": row[1].isoformat()}
+        if row[2]:
+            entry["follow_up_of"] = row[2]
         history.append(entry)
     return history

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Index, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -37,23 +37,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class ConsentRecord(Base):
-    """A registered consent (samtykke), as the decision contract shapes it."""
+    """A registered consent (samtykke), as the decision contract shapes it.
+
+    ``document`` holds the consent exactly as ``list_consents`` returns it (JSON text, one
+    ``orjson.loads`` per row); the other columns are what the registry filters and updates on.
+    A revocation updates ``revoked_at`` and the document together.
+    """
 
     __tablename__ = "registry_consents"
+    __table_args__ = (Index("ix_registry_consents_child_id", "child_id", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    child_id: Mapped[str] = mapped_column(String(32), index=True)
-    granted_by: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    child_id: Mapped[str] = mapped_column(String(32))
     signed_at: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     expired: Mapped[bool] = mapped_column(Boolean, default=False)
-    form: Mapped[str] = mapped_column(String(8), default="written")
-    parties: Mapped[list[dict[str, str]]] = mapped_column(JSON)
-    categories: Mapped[list[str]] = mapped_column(JSON)
-    purposes: Mapped[list[str]] = mapped_column(JSON)
-    purpose_text: Mapped[str | None] = mapped_column(Text, nullable=True)
-    consequences_explained: Mapped[bool] = mapped_column(Boolean, default=False)
+    document: Mapped[str] = mapped_column(Text)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
