@@ -88,7 +88,7 @@ class Demo:
 
     def run(self, out_dir: Path | None = None) -> DemoResult:
         """Start the gateways, play the story, seal and verify, stop; write messages if asked."""
-        sandbox = {g.org_id: g for g in write_sandbox(self.data_dir / "federation")}
+        sandbox = {g.org_id: g for g in write_sandbox(self.data_dir)}
         try:
             for org in (DAYCARE, SCHOOL, SOCIAL):
                 settings = load_settings(sandbox[org].config)

@@ -59,6 +59,7 @@ def write_sandbox(directory: Path,
                   organisations: dict[str, dict[str, Any]] | None = None) -> list[SandboxGateway]:
     """Write a CA, a peer directory and one gateway config per organisation into ``directory``."""
     orgs = list((organisations or ORGANISATIONS).values())
+    directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     ca = DevelopmentCA.create()
     ca.write(directory)

@@ -72,6 +72,11 @@ def _verify_each(configs: list[Path], cert: Path | None, as_json: bool) -> None:
     ok = True
     for config in configs:
         settings = _settings(None, config)
+        url = settings.effective_database_url
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            typer.echo(f"{settings.organisation.org_id}: ingen database (aldrig startet) / "
+                       "no database (never started)")
+            continue
         own = cert or settings.tls.cert_file
         with Session(_engine(settings)) as session:
             report = verify_session(session, load_certificate(own) if own else None)
