@@ -11,7 +11,8 @@ Celery worker each, and an evidence log each. The story:
    as stafetholder once the acceptance has travelled;
 4. the teacher sends an underretning to the social authority (XML), and asks for feedback;
 5. the social authority sends its receipt (XML) and the outcome as feedback (FHIR).
-Every log is then sealed with a signed tree head and verified.
+Every log is then sealed with a signed tree head and verified; each gateway's metrics are
+left beside its state as ``<org>/metrics.prom``.
 """
 
 from __future__ import annotations
@@ -184,6 +185,7 @@ class Demo:
             with gateway.sessions() as session:
                 report = verify_session(session, gateway.key.cert)
             self.result.verified[org] = report.ok
+            (self.data_dir / org / "metrics.prom").write_bytes(gateway.metrics.exposition())
 
     def _write(self, out_dir: Path) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)

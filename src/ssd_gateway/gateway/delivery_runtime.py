@@ -13,10 +13,13 @@ from ssd_gateway.delivery.revocation import NOTICE_KIND
 from ssd_gateway.gateway import effects, transfers
 from ssd_gateway.gateway.inbox import read_message
 from ssd_gateway.gateway.runtime import Gateway
+from ssd_gateway.logs import get_logger
 from ssd_gateway.model import Message
 from ssd_gateway.settings import Settings
 from ssd_gateway.signing import verify_xml
 from ssd_gateway.transport.client import HttpxTransport
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -28,6 +31,8 @@ class GatewayRuntime(Runtime):
     def deliver(self, transfer_id: str) -> DeliveryResult:
         """Deliver, then (if acknowledged now) apply the effects of the acknowledgement."""
         result = super().deliver(transfer_id)
+        log.info("delivery_attempt", transfer_id=transfer_id, outcome=result.outcome.value,
+                 attempts=result.attempts, reasons=list(result.reason_codes))
         if result.outcome is Outcome.ACKED and self.gateway is not None:
             _after_ack(self.gateway, transfer_id)
         return result

@@ -28,12 +28,14 @@ from ssd_gateway.gateway.requests import child_id_of
 from ssd_gateway.gateway.revocation import apply_notice
 from ssd_gateway.gateway.runtime import ANONYMOUS_CHILD_ID, Gateway
 from ssd_gateway.gateway.submit import decision_event
+from ssd_gateway.logs import get_logger
 from ssd_gateway.model import Consent, Message, Underretning
 from ssd_gateway.peers import Peer
 from ssd_gateway.quarantine import NewEntry
 from ssd_gateway.transport.envelope import Envelope, envelope_of
 from ssd_gateway.transport.inbox import ReceivedMessages
 
+log = get_logger(__name__)
 MANUAL_REVIEW_WARNING = "UNDERRETNING_MANUAL_REVIEW"
 NOT_FOR_US = Problem("MessageHeader.destination", "MESSAGE_WRONG_RECIPIENT",
                      "meddelelsen er ikke adresseret til denne organisation",
@@ -59,6 +61,9 @@ class GatewayInbox:
             ack = self._process(session, peer, format, body, envelope)
             ack = replace(ack, body=self._render(format, body, ack))
             self.gateway.metrics.inbound.labels(format, ack.code).inc()
+            log.info("message_received", bundle_id=envelope.bundle_id, peer=peer.org_id,
+                     format=format, ack=ack.code, issues=[p.code for p in ack.issues],
+                     warnings=list(ack.warnings))
             return self.answers.remember(session, peer.org_id, format, envelope.bundle_id,
                                          envelope.message_id, ack)
 

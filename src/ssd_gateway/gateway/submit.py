@@ -20,8 +20,11 @@ from ssd_gateway.gateway import effects, transfers
 from ssd_gateway.gateway.outbound import render_signed
 from ssd_gateway.gateway.requests import child_id_of
 from ssd_gateway.gateway.runtime import ANONYMOUS_CHILD_ID, Gateway
+from ssd_gateway.logs import get_logger
 from ssd_gateway.model import Message, Underretning
 from ssd_gateway.policy import Decision
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,14 @@ def submit(gateway: Gateway, message: Message, fmt: MessageFormat, actor: str,
         transfers.add(session, transfer_id, message, child, fmt, decision.as_dict(), at)
         if not decision.permitted:
             gateway.metrics.denials.labels(message.kind, decision.codes[0]).inc()
+            log.info("transfer_denied", transfer_id=transfer_id, kind=message.kind,
+                     peer=message.recipient.org_id, reasons=list(decision.codes))
             return Submitted(transfer_id, "denied", decision.as_dict())
         _queue(gateway, session, message, fmt, transfer_id, actor, dispatch)
         effects.after_submit(gateway, session, message, at)
     gateway.metrics.transfers.labels(message.kind, "pending", "permit").inc()
+    log.info("transfer_queued", transfer_id=transfer_id, kind=message.kind, format=fmt,
+             peer=message.recipient.org_id, basis=decision.basis)
     return Submitted(transfer_id, "pending", decision.as_dict())
 
 
