@@ -8,7 +8,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``sandbox`` and ``serve`` commands."""
+    """Add the ``sandbox``, ``db`` and ``serve`` commands."""
 
     @app.command()
     def sandbox(
@@ -24,6 +24,26 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"peers: {directory / 'peers.toml'}")
         for gw in gateways:
             typer.echo(f"{gw.org_id}: ssd-gateway serve --config {gw.config}")
+
+    db = typer.Typer(help="Databasen. / The database.", no_args_is_help=True)
+
+    @db.command("upgrade")
+    def db_upgrade(
+        config: Path | None = typer.Option(None, "--config", "-c", help="gateway.toml"),
+        revision: str = typer.Option("head", help="Alembic revision"),
+    ) -> None:
+        """Migrér databasen. / Migrate the database (Alembic) to a revision."""
+        from ssd_gateway.cli.errors import exit_on_error
+        from ssd_gateway.migrations import upgrade
+        from ssd_gateway.settings import load_settings
+
+        with exit_on_error():
+            settings = load_settings(config)
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            upgrade(settings.effective_database_url, revision)
+        typer.echo(f"database at {revision}")
+
+    app.add_typer(db, name="db")
 
     @app.command()
     def serve(

@@ -18,11 +18,12 @@ from ssd_gateway.audit import AuditLog
 from ssd_gateway.audit.signing import HeadSigner
 from ssd_gateway.certs.trust import FederationTrust
 from ssd_gateway.contracts import AuditEvent
-from ssd_gateway.db import Base, make_engine, make_sessionmaker
+from ssd_gateway.db import make_engine, make_sessionmaker
 from ssd_gateway.exceptions import ConfigurationError, NotFound
 from ssd_gateway.gateway import children
 from ssd_gateway.gateway.requests import Known, child_id_of, decision_request
 from ssd_gateway.metrics import Metrics
+from ssd_gateway.migrations import upgrade
 from ssd_gateway.model import Consent, GrantorRole, Message, Party, cpr
 from ssd_gateway.peers import PeerDirectory
 from ssd_gateway.policy import Decision
@@ -59,15 +60,15 @@ class Gateway:
 
     @classmethod
     def open(cls, settings: Settings) -> Gateway:
-        """Assemble the gateway described by ``settings`` (creating its tables if needed)."""
+        """Assemble the gateway described by ``settings`` (migrating its database to head)."""
         tls = settings.tls
         if tls.ca_file is None or tls.cert_file is None or tls.key_file is None:
             raise ConfigurationError("tls.ca_file, tls.cert_file and tls.key_file are required")
         if settings.peers_file is None:
             raise ConfigurationError("peers_file is required (see docs/peers.md)")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.effective_database_url)
         engine = make_engine(settings.effective_database_url)
-        Base.metadata.create_all(engine)
         AuditLog.create_tables(engine)
         org = settings.organisation
         party = Party(org_id=org.org_id, name=org.name, sector=org.sector,

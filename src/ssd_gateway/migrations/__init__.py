@@ -17,7 +17,19 @@ from alembic.config import Config
 from sqlalchemy import Connection
 
 #: modules that declare tables on ``ssd_gateway.db.Base``
-TABLE_MODULES: tuple[str, ...] = ("ssd_gateway.delivery.outbox",)
+TABLE_MODULES: tuple[str, ...] = (
+    "ssd_gateway.delivery.outbox",
+    "ssd_gateway.accounts",
+    "ssd_gateway.alerts",
+    "ssd_gateway.audit.store",
+    "ssd_gateway.gateway.children",
+    "ssd_gateway.gateway.received",
+    "ssd_gateway.gateway.transfers",
+    "ssd_gateway.quarantine.table",
+    "ssd_gateway.registry.tables",
+    "ssd_gateway.transport.inbox",
+    "ssd_gateway.web.sessions",
+)
 
 
 def load_table_modules() -> None:
