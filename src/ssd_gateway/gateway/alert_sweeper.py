@@ -40,10 +40,10 @@ class AlertSweeper:
         """Sweep now, commit, log each raised and cleared alert; return the changes."""
         with self.gateway.sessions.begin() as session:
             change = sweep(session, self.sources, self.gateway.now())
-            kinds = {}
+            kinds: dict[str, str] = {}
             if change.cleared:
-                kinds = dict(session.execute(select(AlertRow.key, AlertRow.kind).where(
-                    AlertRow.key.in_(change.cleared))).tuples().all())
+                kinds = {key: kind for key, kind in session.execute(
+                    select(AlertRow.key, AlertRow.kind).where(AlertRow.key.in_(change.cleared)))}
         for alert in change.raised:
             log.info("alert_raised", alert_key=alert.key, alert_kind=alert.kind,
                      severity=alert.severity)

@@ -86,9 +86,9 @@ class GatewayStateReader:
             select(Transfer.peer, Transfer.state, func.count(), func.min(Transfer.created_at))
             .where(Transfer.state.in_(states)).group_by(Transfer.peer, Transfer.state)).all()
         found = {(peer, state): (count, oldest) for peer, state, count, oldest in rows}
-        dead = dict(session.execute(
+        dead: dict[str, int] = {peer: count for peer, count in session.execute(
             select(Transfer.peer, func.count()).where(Transfer.state == TransferState.DEAD.value)
-            .group_by(Transfer.peer)).tuples().all())
+            .group_by(Transfer.peer))}
         readings: list[GaugeReading] = []
         for peer in self._peers(session):
             for state in states:
@@ -120,9 +120,9 @@ class GatewayStateReader:
                              "deadline", {}, float(overdue))]
 
     def _alerts(self, session: Session, _now: datetime) -> list[GaugeReading]:
-        counts = dict(session.execute(
+        counts: dict[str, int] = {kind: count for kind, count in session.execute(
             select(AlertRow.kind, func.count()).where(AlertRow.cleared_at.is_(None))
-            .group_by(AlertRow.kind)).tuples().all())
+            .group_by(AlertRow.kind))}
         kinds = sorted(set(KINDS) | set(counts))
         return [GaugeReading("ssd_alerts_open", "Open alerts by kind", {"kind": kind},
                              float(counts.get(kind, 0))) for kind in kinds]
