@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 
 from ssd_gateway.alerts import open_alerts
 from ssd_gateway.delivery.operations import retry_transfers
@@ -162,7 +163,7 @@ def test_sweeper_logs_raised_and_cleared_by_key_and_kind(gw: Gateway, tmp_path: 
             retry_transfers(session, [transfer_id], actor="ole", audit=gw.audit, clock=gw.now)
         assert sweeper.sweep_once().cleared == (f"dead_letters:{PEER}",)
     finally:
-        configure_logging("console", None)
+        structlog.reset_defaults()
     events = [json.loads(line) for line in log_file.read_text().splitlines()]
     mine = [e for e in events if e.get("component") == "alert_sweeper"]
     assert [(e["event"], e["alert_key"], e["alert_kind"]) for e in mine] == [

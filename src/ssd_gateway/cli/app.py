@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "certs",
     "config",
     "doctor",
+    "alerts",
 )
 
 app = typer.Typer(
