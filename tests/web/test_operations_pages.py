@@ -202,7 +202,7 @@ def test_get_cannot_act(world: Seeded, ops: TestClient) -> None:
     assert world.state_of(world.dead[0]) == "dead"
 
 
-# -- dead letters, quarantine, manual review -----------------------------------------------------
+# -- dead letters, quarantine, manual review ----------------------------------------------------
 
 
 def test_dead_letters_page(world: Seeded, ops: TestClient) -> None:
@@ -242,7 +242,7 @@ def test_manual_review_shows_ids_and_times_only(world: Seeded, ops: TestClient) 
     assert "skole-valby" in html.split('id="review"', 1)[1]
 
 
-# -- alerts and certificates ------------------------------------------------------------------------
+# -- alerts and certificates ---------------------------------------------------------------------
 
 
 def test_alerts_page_open_and_cleared(world: Seeded, ops: TestClient) -> None:
