@@ -62,6 +62,24 @@ class DeliverySettings(Section):
     body_retention_days: int = 30
 
 
+class AlertSettings(Section):
+    """Thresholds of the alerts sweeper (``ssd_gateway.gateway.alert_sources``)."""
+
+    #: how often the sweeper looks for conditions, in seconds
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    #: the municipality's deadline for the first assessment of an underretning, in days after
+    #: receipt (Barnets Lov § 133: 24 hours)
+    first_assessment_days: int = Field(default=1, ge=0)
+    #: a stafetlog handover offered and not accepted after this many days raises an alert
+    handover_stale_days: int = Field(default=7, ge=1)
+    #: a consent on an open stafetlog ending within this many days needs renewal
+    consent_expiring_days: int = Field(default=30, ge=1)
+    #: a consent ends at the latest this many days after signing
+    consent_max_days: int = Field(default=365, ge=1)
+    #: a peer whose transfers have been failing for longer than this is unreachable
+    peer_unreachable_minutes: int = Field(default=60, ge=1)
+
+
 class Settings(BaseSettings):
     """The effective configuration of one gateway."""
 
@@ -81,6 +99,7 @@ class Settings(BaseSettings):
     tls: TLSSettings = Field(default_factory=TLSSettings)
     listen: ListenSettings = Field(default_factory=ListenSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "certs",
     "config",
     "doctor",
+    "alerts",
 )
 
 app = typer.Typer(
