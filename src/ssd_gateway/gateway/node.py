@@ -1,5 +1,6 @@
 """One gateway serving: the federation listener (mTLS), the local API listener, the compliance
-and operations pages on the API listener, and the embedded delivery worker with its sweeper.
+and operations pages on the API listener, the embedded delivery worker with its sweeper, and
+the alerts sweeper; state gauges are read from the database at each metrics scrape.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import uvicorn
 
 from ssd_gateway.delivery.celery_app import create_app, dispatcher
 from ssd_gateway.delivery.embedded import EmbeddedDelivery
+from ssd_gateway.gateway.alert_sweeper import AlertSweeper
 from ssd_gateway.gateway.delivery_runtime import runtime_for
 from ssd_gateway.gateway.inbox import GatewayInbox
 from ssd_gateway.gateway.runtime import Gateway
+from ssd_gateway.gateway.state_metrics import register_state_metrics
 from ssd_gateway.serving import ServerThread
 from ssd_gateway.transport.server import create_federation_app, federation_server_config
 
@@ -27,6 +30,8 @@ class GatewayNode:
         self.dispatch = dispatcher(self.celery)
         self.delivery = EmbeddedDelivery(self.celery, sweep_interval=sweep_interval)
         self.inbox = GatewayInbox(gateway)
+        register_state_metrics(gateway)
+        self.alerts = AlertSweeper(gateway)
         tls, listen = gateway.settings.tls, gateway.settings.listen
         assert tls.cert_file and tls.key_file and tls.ca_file
         federation = create_federation_app(gateway.directory, gateway.trust, self.inbox)
@@ -61,10 +66,12 @@ class GatewayNode:
         self.delivery.start()
         self.federation.start()
         self.api.start()
+        self.alerts.start_thread()
         return self
 
     def stop(self) -> None:
         """Stop the listeners, then delivery; close the database."""
+        self.alerts.stop()
         self.api.stop()
         self.federation.stop()
         self.delivery.stop()
