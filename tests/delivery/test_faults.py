@@ -126,16 +126,23 @@ def _until(predicate: Callable[[], bool], timeout: float, what: str, cluster: Cl
     assert wait_for(predicate, timeout), f"{what}: {states(cluster.outbox)}"
 
 
+def both_sending(cluster: Cluster) -> bool:
+    """True while two rows are claimed (each worker holds one), so a kill lands mid-delivery."""
+    return states(cluster.outbox).get("sending", 0) >= 2
+
+
 def test_sigkill_of_workers_mid_delivery_loses_nothing(cluster: Cluster) -> None:
     """1,000 transfers, two workers SIGKILLed mid-run: all acked, each effect exactly once."""
-    cluster.receiver.delay = 0.003  # widens the window in which a kill lands mid-send
+    cluster.receiver.delay = 0.02  # widens the window in which a kill lands mid-send
     rows = cluster.enqueue(1000)
     cluster.start_worker("a")
     cluster.start_worker("b")
     _until(lambda: cluster.acked() >= 250, 60, "first quarter", cluster)
+    _until(lambda: both_sending(cluster), 20, "both workers mid-delivery", cluster)
     cluster.kill("a")
     cluster.start_worker("c")
     _until(lambda: cluster.acked() >= 600, 60, "second kill point", cluster)
+    _until(lambda: both_sending(cluster), 20, "both workers mid-delivery", cluster)
     cluster.kill("b")
     cluster.start_worker("d")
     _until(lambda: cluster.acked() == 1000, 90, "drain after kills", cluster)
