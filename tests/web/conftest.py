@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +69,36 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go (``SSD_SCREENSHOTS`` keeps them, else a tmp dir)."""
+    folder = Path(os.environ.get("SSD_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def logged_in(browser: Any, base_url: str, user: str, password: str) -> tuple[Any, Any]:
+    """A 1400-px browser context and a tab logged in as ``user`` on the start page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.goto(base_url + "/login")
+    tab.fill("input[name=username]", user)
+    tab.fill("input[name=password]", password)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(base_url + "/")
+    return context, tab
+
+
+def screenshot(tab: Any, folder: Path, name: str) -> Path:
+    """A full-page PNG of ``tab``, checked to be wide, tall and not blank."""
+    from tests.web.test_compliance_support import png_facts
+
+    path = folder / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    width, height, distinct = png_facts(path)
+    assert width >= 1400 and height >= 300
+    assert distinct > 20, f"{path.name} looks blank"
+    assert path.stat().st_size > 10_000
+    return path

@@ -3,20 +3,18 @@ the transfer log, page, open a trail, verify the log, print the report, take scr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import LiveServer
+from tests.web.conftest import LiveServer, logged_in, screenshot
 from tests.web.test_compliance_support import (
     CHILD_A,
     COMPLIANCE,
     Gateway,
     build_gateway,
-    png_facts,
 )
 
 pytestmark = pytest.mark.browser
@@ -36,35 +34,15 @@ def site(gw: Gateway) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    """Where screenshots go (``SSD_SCREENSHOTS`` keeps them, else a tmp dir)."""
-    folder = Path(os.environ.get("SSD_SCREENSHOTS") or tmp_path / "shots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
 def page(browser: Any, site: LiveServer) -> Iterator[Any]:
     """A browser page logged in as the compliance officer, on the start page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    tab = context.new_page()
-    tab.goto(site.url + "/login")
-    tab.fill("input[name=username]", COMPLIANCE[0])
-    tab.fill("input[name=password]", COMPLIANCE[1])
-    tab.click("button[type=submit]")
-    tab.wait_for_url(site.url + "/")
+    context, tab = logged_in(browser, site.url, *COMPLIANCE)
     yield tab
     context.close()
 
 
 def _shot(tab: Any, folder: Path, name: str) -> Path:
-    path = folder / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
-    width, height, distinct = png_facts(path)
-    assert width >= 1400 and height >= 300
-    assert distinct > 20, f"{name}.png looks blank"
-    assert path.stat().st_size > 10_000
-    return path
+    return screenshot(tab, folder, name)
 
 
 def _row_seqs(tab: Any) -> list[int]:

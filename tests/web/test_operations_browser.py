@@ -4,7 +4,6 @@ certificates, take screenshots."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,7 @@ from typing import Any
 import pytest
 
 from tests.ops.test_alert_sources_support import PEER
-from tests.web.conftest import LiveServer
-from tests.web.test_compliance_support import png_facts
+from tests.web.conftest import LiveServer, logged_in, screenshot
 from tests.web.test_operations_support import OPERATIONS, Seeded, seed
 
 pytestmark = pytest.mark.browser
@@ -35,35 +33,15 @@ def site(world: Seeded) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    """Where screenshots go (``SSD_SCREENSHOTS`` keeps them, else a tmp dir)."""
-    folder = Path(os.environ.get("SSD_SCREENSHOTS") or tmp_path / "shots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
 def page(browser: Any, site: LiveServer) -> Iterator[Any]:
     """A browser page logged in as the operator, on the start page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    tab = context.new_page()
-    tab.goto(site.url + "/login")
-    tab.fill("input[name=username]", OPERATIONS[0])
-    tab.fill("input[name=password]", OPERATIONS[1])
-    tab.click("button[type=submit]")
-    tab.wait_for_url(site.url + "/")
+    context, tab = logged_in(browser, site.url, *OPERATIONS)
     yield tab
     context.close()
 
 
 def _shot(tab: Any, folder: Path, name: str) -> Path:
-    path = folder / f"operations-{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
-    width, height, distinct = png_facts(path)
-    assert width >= 1400 and height >= 300
-    assert distinct > 20, f"{path.name} looks blank"
-    assert path.stat().st_size > 10_000
-    return path
+    return screenshot(tab, folder, "operations-" + name)
 
 
 def _row_state(tab: Any, transfer_id: str) -> str:
