@@ -204,6 +204,38 @@ def openapi_command(
         out.write_text(text, encoding="utf-8")
 
 
+@api_app.command("url")
+def url_command(
+    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False,
+                                                help="gateway.toml")] = None,
+) -> None:
+    """Udskriv den lokale API's adresse. / Print where the gateway's local API listens."""
+    from ssd_gateway.cli.errors import exit_on_error
+    from ssd_gateway.settings import load_settings
+
+    with exit_on_error():
+        listen = load_settings(config).listen
+    typer.echo(f"http://{listen.api_host}:{listen.api_port}")
+
+
+@api_app.command("example")
+def example_command(
+    kind: Annotated[str, typer.Argument(help="record kind, e.g. underretning, stafetlog")],
+) -> None:
+    """Udskriv en eksempelmeddelelse dateret i dag. / Print a sample message dated today.
+
+    The samples are sent by the sandbox organisations (see ``ssd-gateway sandbox``).
+    """
+    from datetime import date
+
+    from ssd_gateway.samples import sample_message_data
+
+    samples = sample_message_data(date.today())
+    if kind not in samples:
+        _fail(f"{kind}: kendte / known: {', '.join(sorted(samples))}", EXIT_PROBLEM)
+    typer.echo(json.dumps(samples[kind], indent=2, ensure_ascii=False))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``submit`` and ``api`` to the root app."""
     app.command("submit")(submit_command)
