@@ -6,7 +6,12 @@ httpx: consent, stafetlog, then the relay offered, refused, withdrawn and accept
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,12 +21,13 @@ from ssd_gateway.accounts import create_token
 from ssd_gateway.gateway.node import GatewayNode
 from ssd_gateway.gateway.runtime import Gateway
 from ssd_gateway.registry import stafetlog_state
-from ssd_gateway.sandbox import SandboxGateway
+from ssd_gateway.sandbox import SandboxGateway, free_port
 from ssd_gateway.settings import load_settings
 from tests.api.conftest import (
     ALL_SCOPES,
     DAYCARE,
     FINAL,
+    REPO,
     SCHOOL,
     assert_problem,
     consent_body,
@@ -142,3 +148,77 @@ def test_answering_an_offer_the_school_never_got_is_404(shared: dict[str, Journa
     response = shared[SCHOOL].post("/v1/handovers/no-such-offer/accept",
                                    json={"person_id": "p-karen"})
     assert_problem(response, 404, "NOT_FOUND")
+
+
+def ssd(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ssd-gateway command line in its own process."""
+    return subprocess.run([sys.executable, "-m", "ssd_gateway", *args], capture_output=True,
+                          text=True, timeout=120, check=False, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+
+
+def _file(tmp_path: Path, data: dict[str, Any], name: str = "message.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def test_cli_submit_waits_for_the_acknowledgement(shared: dict[str, Journal],
+                                                  tmp_path: Path) -> None:
+    """submit --wait: the consent message is permitted and acknowledged by the school (exit 0)."""
+    daycare = shared[DAYCARE]
+    path = _file(tmp_path, message("consent", message_id="msg-consent-cli"))
+    result = ssd("submit", "--api", daycare.node.api_url, "--token", daycare.token, path,
+                 "--format", "xml", "--wait", "30")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "consent → skole-valby [xml]" in result.stdout
+    assert "permit (consent); tilstand/state: acked" in result.stdout
+
+
+def test_cli_submit_prints_a_queued_transfer(shared: dict[str, Journal], tmp_path: Path) -> None:
+    """Without --wait, the permitted underretning is printed as queued (exit 0, --json too)."""
+    school = shared[SCHOOL]
+    path = _file(tmp_path, message("underretning"))
+    result = ssd("submit", "--api", school.node.api_url, "--token", school.token, path,
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    view = json.loads(result.stdout)
+    assert view["decision"] == "permit" and view["basis"] == "underretning"
+    assert view["peer"] == "bfa-kbh" and view["state"] in ("pending", "sending",
+                                                             "transient_error")
+
+
+def test_cli_submit_refusal_exits_1_with_reason_codes(shared: dict[str, Journal]) -> None:
+    """The school's stafetlog export to the daycare: no consent covers it, exit 1 with codes."""
+    school = shared[SCHOOL]
+    result = ssd("submit", "--api", school.node.api_url, "--token", school.token,
+                 "--mapping", "elevsystem-stafetlog", "--to", DAYCARE, "--lang", "en",
+                 "mappings/examples/elevsystem-stafetlog.xml")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "CON-1 CONSENT_MISSING: No consent was found" in result.stdout
+    assert "2 poster/records: 2 indsendt/submitted (2 afvist/denied), 0 i karantæne" \
+        in result.stdout
+
+
+def test_cli_submit_problem_exits_2_with_path_and_code(shared: dict[str, Journal],
+                                                       tmp_path: Path) -> None:
+    """An invalid record: exit 2 printing RECORD_INVALID and each path with its code."""
+    school = shared[SCHOOL]
+    bad = message("underretning")
+    bad["record"]["child"]["id"] = "12345"
+    result = ssd("submit", "--api", school.node.api_url, "--token", school.token,
+                 _file(tmp_path, bad))
+    assert result.returncode == 2
+    assert "RECORD_INVALID (422)" in result.stderr
+    assert "record.child.id: not_cpr_format" in result.stderr
+
+
+def test_cli_submit_bad_token_and_unreachable_gateway(shared: dict[str, Journal],
+                                                      tmp_path: Path) -> None:
+    """A wrong token is a problem (exit 2, UNAUTHORISED); no gateway listening is exit 3."""
+    school = shared[SCHOOL]
+    path = _file(tmp_path, message("underretning"))
+    wrong = ssd("submit", "--api", school.node.api_url, "--token", "ssd_wrong", path)
+    assert wrong.returncode == 2 and "UNAUTHORISED (401)" in wrong.stderr
+    gone = ssd("submit", "--api", f"http://127.0.0.1:{free_port()}", "--token", "x", path)
+    assert gone.returncode == 3, gone.stderr
