@@ -8,20 +8,30 @@ organisation and to operations (``api.security``). Errors: RFC 9457 (``api.probl
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from fastapi import Body as BodyParam
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from ssd_gateway import __version__
 from ssd_gateway.accounts import Principal
 from ssd_gateway.api import problems
 from ssd_gateway.api.limits import DEFAULT_LIMIT, BodySizeLimit
+from ssd_gateway.api.openapi import install_openapi
 from ssd_gateway.api.schemas import (
+    ConsentRegistered,
+    ConsentRevoked,
+    Decision,
+    Explained,
+    ExportReport,
     HandoverAnswerBody,
+    HandoverAnswered,
     HandoverOfferBody,
+    HandoverOffered,
+    HandoverWithdrawn,
     OperatorAction,
     Readiness,
     RevokeBody,
@@ -57,8 +67,8 @@ class GatewayServices(Protocol):
         ...
 
     def submit_mapped(self, mapping_id: str, export: bytes, fmt: str,
-                      who: Principal) -> dict[str, Any]:
-        """Map a journal export and submit each record; report per record."""
+                      who: Principal, to: str | None) -> dict[str, Any]:
+        """Map a journal export and submit each record to ``to``; report per record."""
         ...
 
     def transfer(self, transfer_id: str, who: Principal) -> TransferView:
@@ -106,11 +116,27 @@ class GatewayServices(Protocol):
         ...
 
 
+Format = Literal["fhir", "xml"]
+FORMAT = Query("fhir", description="how the message travels: a FHIR message Bundle or XML")
+
+#: request bodies a journal export may have
+EXPORT_BODY = {"requestBody": {"required": True, "description": "The export file, as is "
+               "(its encoding is the mapping's).", "content": {
+                   media: {"schema": {"type": "string", "format": "binary"}}
+                   for media in ("text/csv", "application/xml", "application/json",
+                                 "application/octet-stream")}}}
+
+
 def create_api_app(services: GatewayServices, body_limit: int = DEFAULT_LIMIT) -> FastAPI:
     """Build the local API app for ``services``."""
     app = FastAPI(title="ssd-gateway local API", version=__version__,
-                  description="Lokal API for journalsystemer / Local API for journal systems. "
-                  "Fejl er RFC 9457 problem details med sti og årsagskode.")
+                  description="Lokal API for journalsystemer / Local API for journal systems.\n\n"
+                  "Authenticate with `Authorization: Bearer <token>` (a token of this "
+                  "gateway's organisation, created with `ssd-gateway tokens create`). Errors "
+                  "are RFC 9457 problem details (`application/problem+json`) with a stable "
+                  "`code` and `errors[]` carrying the validation path or the rule's reason "
+                  f"code. Request bodies over {body_limit} bytes are refused (413); unknown "
+                  "fields are refused with their path (422).")
     app.state.sessions = services.sessions
     problems.install(app)
     _health_routes(app, services)
@@ -120,16 +146,18 @@ def create_api_app(services: GatewayServices, body_limit: int = DEFAULT_LIMIT) -
     _handover_routes(app, services)
     _operations_routes(app, services)
     app.add_middleware(BodySizeLimit, limit=body_limit)
+    install_openapi(app)
     return app
 
 
 def _health_routes(app: FastAPI, services: GatewayServices) -> None:
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:
         """Processen kører. / The process is alive."""
         return {"status": "alive"}
 
-    @app.get("/readyz", tags=["health"], response_model=Readiness)
+    @app.get("/readyz", tags=["health"], response_model=Readiness, summary="Readiness",
+             responses={503: {"model": Readiness, "description": "not ready"}})
     def readyz() -> JSONResponse:
         """Database, kø, certifikat og partnere. / Database, broker, certificate and peers."""
         checks = services.readiness()
@@ -137,7 +165,8 @@ def _health_routes(app: FastAPI, services: GatewayServices) -> None:
         body = {"ready": ready, "checks": [c.__dict__ for c in checks]}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+    @app.get("/metrics", tags=["health"], response_class=PlainTextResponse,
+             summary="Prometheus metrics")
     def metrics() -> Response:
         """Prometheus-metrikker. / Prometheus metrics."""
         return Response(services.metrics_exposition(),
@@ -145,99 +174,145 @@ def _health_routes(app: FastAPI, services: GatewayServices) -> None:
 
 
 def _policy_routes(app: FastAPI, services: GatewayServices) -> None:
-    @app.post("/v1/policy/decide", tags=["policy"])
-    def decide(request: dict[str, Any] = BodyParam(...),
+    @app.post("/v1/policy/decide", tags=["policy"], response_model=Decision,
+              summary="Decide a transfer (no side effects)")
+    def decide(request: dict[str, Any] = BodyParam(..., description="decision.schema.json "
+                                                   "request"),
                _who: Principal = Depends(need("policy"))) -> dict[str, Any]:
-        """Afgørelse efter decision.schema.json. / A decision per decision.schema.json."""
+        """Afgørelse efter decision.schema.json. / A decision per decision.schema.json.
+
+        An invalid request is answered with a `deny` decision carrying `RECORD_INVALID`
+        (rule GEN-3), as the policy engine does everywhere.
+        """
         return services.decide(request)
 
-    @app.post("/v1/policy/explain", tags=["policy"])
-    def explain(request: dict[str, Any] = BodyParam(...), lang: str = Query("da"),
+    @app.post("/v1/policy/explain", tags=["policy"], response_model=Explained,
+              summary="Decide and explain a transfer")
+    def explain(request: dict[str, Any] = BodyParam(..., description="decision.schema.json "
+                                                    "request"),
+                lang: Literal["da", "en"] = Query("da"),
                 _who: Principal = Depends(need("policy"))) -> dict[str, Any]:
         """Afgørelsen forklaret. / The decision explained, with remedies."""
         return services.explain(request, lang)
 
 
 def _transfer_routes(app: FastAPI, services: GatewayServices) -> None:
-    @app.post("/v1/messages", tags=["transfers"], status_code=202, response_model=TransferView)
-    def submit(message: dict[str, Any] = BodyParam(...), format: str = Query("fhir"),
+    @app.post("/v1/messages", tags=["transfers"], status_code=202, response_model=TransferView,
+              summary="Submit a canonical message")
+    def submit(message: dict[str, Any] = BodyParam(..., description="a canonical message "
+                                                   "(envelope with its record)"),
+               format: Format = FORMAT,
                who: Principal = Depends(need("submit"))) -> TransferView:
-        """Indsend en kanonisk meddelelse. / Submit a canonical message."""
+        """Indsend en kanonisk meddelelse. / Submit a canonical message.
+
+        The message is validated, decided, logged and (if permitted) rendered, signed and
+        queued. A refusal is no error: the answer is the transfer with `state` `denied` and
+        the `reasons`; nothing leaves the gateway.
+        """
         return services.submit(message, format, who)
 
-    @app.post("/v1/exports/{mapping_id}", tags=["transfers"], status_code=202)
-    async def submit_export(mapping_id: str, request: Request, format: str = Query("fhir"),
+    @app.post("/v1/exports/{mapping_id}", tags=["transfers"], status_code=202,
+              response_model=ExportReport, openapi_extra=EXPORT_BODY,
+              summary="Submit a journal export through a mapping")
+    async def submit_export(mapping_id: str, request: Request,
+                            to: str = Query(..., description="recipient organisation id"),
+                            format: Format = FORMAT,
                             who: Principal = Depends(need("submit"))) -> dict[str, Any]:
-        """Indsend et journaludtræk med en mapning. / Submit a journal export with a mapping."""
-        return services.submit_mapped(mapping_id, await request.body(), format, who)
+        """Indsend et journaludtræk med en mapning. / Submit a journal export with a mapping.
 
-    @app.get("/v1/transfers/{transfer_id}", tags=["transfers"], response_model=TransferView)
+        Each record that maps is submitted to `to`; each that does not is kept in
+        quarantine with its problems. The answer reports every record.
+        """
+        export = await request.body()
+        return await run_in_threadpool(services.submit_mapped, mapping_id, export, format, who,
+                                       to)
+
+    @app.get("/v1/transfers/{transfer_id}", tags=["transfers"], response_model=TransferView,
+             summary="Follow a transfer")
     def transfer(transfer_id: str, who: Principal = Depends(need("read"))) -> TransferView:
-        """Følg en overførsel. / Follow a transfer."""
+        """Følg en overførsel. / Follow a transfer: its decision and delivery state."""
         return services.transfer(transfer_id, who)
 
-    @app.get("/v1/transfers", tags=["transfers"], response_model=list[TransferView])
-    def transfers(state: str | None = None, kind: str | None = None, peer: str | None = None,
-                  limit: int = Query(50, le=500), offset: int = 0,
+    @app.get("/v1/transfers", tags=["transfers"], response_model=list[TransferView],
+             summary="List transfers")
+    def transfers(state: str | None = Query(None, description="denied, pending, sending, "
+                                            "transient_error, acked, nacked, dead, cancelled"),
+                  kind: str | None = Query(None, description="record kind, e.g. stafetlog"),
+                  peer: str | None = Query(None, description="recipient organisation id"),
+                  limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                   who: Principal = Depends(need("read"))) -> list[TransferView]:
-        """Overførsler med filtre. / Transfers with filters."""
+        """Overførsler med filtre, nyeste først. / Transfers with filters, newest first."""
         return services.transfers(who, state, kind, peer, limit, offset)
 
 
 def _consent_routes(app: FastAPI, services: GatewayServices) -> None:
-    @app.post("/v1/consents", tags=["consents"], status_code=201)
-    def register(consent: dict[str, Any] = BodyParam(...),
+    @app.post("/v1/consents", tags=["consents"], status_code=201,
+              response_model=ConsentRegistered, summary="Register a consent")
+    def register(consent: dict[str, Any] = BodyParam(..., description="a consent record "
+                                                     "(DOMAIN.md §3.1)"),
                  who: Principal = Depends(need("consents"))) -> dict[str, Any]:
         """Registrér et samtykke. / Register a consent."""
         return services.register_consent(consent, who)
 
-    @app.get("/v1/consents", tags=["consents"])
+    @app.get("/v1/consents", tags=["consents"], summary="Consents about a child")
     def listing(child: str = Query(..., description="CPR or replacement id"),
                 who: Principal = Depends(need("consents"))) -> list[dict[str, Any]]:
-        """Samtykker om et barn. / Consents about one child."""
+        """Samtykker om et barn (også tilbagekaldte og udløbne). / Consents about one child."""
         return services.consents(child, who)
 
-    @app.post("/v1/consents/{consent_id}/revoke", tags=["consents"])
+    @app.post("/v1/consents/{consent_id}/revoke", tags=["consents"],
+              response_model=ConsentRevoked, summary="Revoke a consent")
     def revoke(consent_id: str, body: RevokeBody | None = None,
                who: Principal = Depends(need("consents"))) -> dict[str, Any]:
-        """Tilbagekald et samtykke. / Revoke a consent."""
+        """Tilbagekald et samtykke. / Revoke a consent.
+
+        Transfers still waiting on it are cancelled; organisations that received data on it
+        are told. Every later decision that relies on it is refused (`CONSENT_REVOKED`).
+        """
         return services.revoke_consent(consent_id, body.revoked_at if body else None, who)
 
 
 def _handover_routes(app: FastAPI, services: GatewayServices) -> None:
-    @app.post("/v1/stafetlogs/{stafetlog_id}/handover", tags=["stafetlog"], status_code=202)
+    @app.post("/v1/stafetlogs/{stafetlog_id}/handover", tags=["stafetlog"], status_code=202,
+              response_model=HandoverOffered, summary="Offer the relay")
     def offer(stafetlog_id: str, body: HandoverOfferBody,
               who: Principal = Depends(need("handover"))) -> dict[str, Any]:
-        """Tilbyd stafetten. / Offer the relay."""
+        """Tilbyd stafetten. / Offer the relay of a stafetlog this gateway holds."""
         return services.offer_handover(stafetlog_id, body, who)
 
-    @app.post("/v1/handovers/{offer_id}/accept", tags=["stafetlog"])
+    @app.post("/v1/handovers/{offer_id}/accept", tags=["stafetlog"], status_code=202,
+              response_model=HandoverAnswered, summary="Accept a received offer")
     def accept(offer_id: str, body: HandoverAnswerBody,
                who: Principal = Depends(need("handover"))) -> dict[str, Any]:
-        """Modtag stafetten. / Accept the relay."""
+        """Modtag stafetten. / Accept the relay; both sides switch once the answer is acked."""
         return services.answer_handover(offer_id, True, body, who)
 
-    @app.post("/v1/handovers/{offer_id}/refuse", tags=["stafetlog"])
+    @app.post("/v1/handovers/{offer_id}/refuse", tags=["stafetlog"], status_code=202,
+              response_model=HandoverAnswered, summary="Refuse a received offer")
     def refuse(offer_id: str, body: HandoverAnswerBody,
                who: Principal = Depends(need("handover"))) -> dict[str, Any]:
-        """Afvis stafetten. / Refuse the relay."""
+        """Afvis stafetten. / Refuse the relay; the offering holder stays holder."""
         return services.answer_handover(offer_id, False, body, who)
 
-    @app.post("/v1/handovers/{offer_id}/withdraw", tags=["stafetlog"])
-    def withdraw(offer_id: str, who: Principal = Depends(need("handover"))) -> dict[str, Any]:
-        """Træk tilbuddet tilbage. / Withdraw the offer."""
+    @app.post("/v1/handovers/{offer_id}/withdraw", tags=["stafetlog"],
+              response_model=HandoverWithdrawn, summary="Withdraw an open offer")
+    def withdraw(offer_id: str,
+                 who: Principal = Depends(need("handover"))) -> dict[str, Any]:
+        """Træk tilbuddet tilbage. / Withdraw an offer not yet answered."""
         return services.withdraw_handover(offer_id, who)
 
 
 def _operations_routes(app: FastAPI, services: GatewayServices) -> None:
-    @app.post("/v1/queue/{transfer_id}/retry", tags=["operations"], response_model=TransferView)
+    @app.post("/v1/queue/{transfer_id}/retry", tags=["operations"], response_model=TransferView,
+              summary="Retry a transfer now")
     def retry(transfer_id: str, body: OperatorAction | None = None,
               who: Principal = Depends(need("operations"))) -> TransferView:
-        """Prøv igen nu. / Retry now."""
+        """Prøv igen nu. / Retry a failing or dead transfer now."""
         return services.operator_retry(transfer_id, who, body.reason if body else "")
 
-    @app.post("/v1/queue/{transfer_id}/cancel", tags=["operations"], response_model=TransferView)
+    @app.post("/v1/queue/{transfer_id}/cancel", tags=["operations"], response_model=TransferView,
+              summary="Cancel a waiting transfer")
     def cancel(transfer_id: str, body: OperatorAction | None = None,
                who: Principal = Depends(need("operations"))) -> TransferView:
-        """Annullér. / Cancel."""
+        """Annullér. / Cancel a transfer that has not been sent."""
         return services.operator_cancel(transfer_id, who, body.reason if body else "")

@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway",
     "policy",
     "mapping",
+    "submit",
+    "access",
     "quarantine",
     "queue",
     "worker",

@@ -8,13 +8,14 @@ or an audited registry/outbox operation.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ssd_gateway.accounts import AuthError, Principal
+from ssd_gateway.accounts import Principal
+from ssd_gateway.api.errors import Conflict, Forbidden
 from ssd_gateway.api.schemas import HandoverAnswerBody, HandoverOfferBody, TransferView
 from ssd_gateway.contracts import AuditEvent
 from ssd_gateway.delivery import Dispatcher
@@ -70,8 +71,10 @@ class Services:
 
     # transfers ---------------------------------------------------------------------------
     def _own(self, who: Principal) -> None:
-        if who.org_id not in (None, self.gateway.party.org_id) and not who.may("operations"):
-            raise AuthError("this token belongs to another organisation")
+        # a token is bound to one organisation, whatever its scopes (accounts have none)
+        if who.org_id is not None and who.org_id != self.gateway.party.org_id:
+            raise Forbidden(f"this token belongs to another organisation ({who.org_id}), "
+                            f"not to {self.gateway.party.org_id}")
 
     def submit(self, message: dict[str, Any], fmt: str, who: Principal) -> TransferView:
         """Validate, decide, render, sign and queue one message."""
@@ -81,7 +84,7 @@ class Services:
         return self.transfer(done.transfer_id, who)
 
     def submit_mapped(self, mapping_id: str, export: bytes, fmt: str,
-                      who: Principal, to: str | None = None) -> dict[str, Any]:
+                      who: Principal, to: str | None) -> dict[str, Any]:
         """Map a journal export and submit each record to ``to``; report per record."""
         from ssd_gateway.mapping import Mapped, find_mapping, map_bytes
         from ssd_gateway.quarantine.remap import keep_rejected
@@ -90,19 +93,28 @@ class Services:
         if not to:
             raise RecordInvalid([_problem("to", "the recipient organisation (?to=) is required")])
         recipient = self._peer_party(to)
+        send_as = _fmt(fmt)
         mapping = find_mapping(mapping_id)
         results: list[dict[str, Any]] = []
         for outcome, quarantine_id in keep_rejected(map_bytes(mapping, export),
                                                     self.gateway.quarantine, mapping, who.name):
             if isinstance(outcome, Mapped):
                 message = envelope_for(outcome.record, self.gateway.party, recipient)
-                done = submit(self.gateway, message, _fmt(fmt), who.name, self.dispatch)
-                results.append({"index": outcome.index, "transfer_id": done.transfer_id,
-                                "state": done.state, "decision": done.decision["decision"]})
+                done = submit(self.gateway, message, send_as, who.name, self.dispatch)
+                results.append({"index": outcome.index, "status": "submitted",
+                                "record_id": outcome.record.id, "transfer_id": done.transfer_id,
+                                "state": done.state, "decision": done.decision["decision"],
+                                "reasons": [r["code"] for r in done.decision["reasons"]]})
             else:
-                results.append({"index": outcome.index, "quarantine_id": quarantine_id,
-                                "problems": [p.render() for p in outcome.problems]})
-        return {"records": results}
+                results.append({"index": outcome.index, "status": "quarantined",
+                                "quarantine_id": quarantine_id,
+                                "problems": [_mapping_problem(p) for p in outcome.problems]})
+        submitted = [r for r in results if r["status"] == "submitted"]
+        return {"mapping": mapping.id, "version": mapping.version, "to": to,
+                "summary": {"records": len(results), "submitted": len(submitted),
+                            "denied": sum(r["state"] == "denied" for r in submitted),
+                            "quarantined": len(results) - len(submitted)},
+                "records": results}
 
     def transfer(self, transfer_id: str, who: Principal) -> TransferView:
         """One transfer: its decision and delivery state."""
@@ -211,25 +223,38 @@ class Services:
                 transfers.TransferIndexRow.kind == "stafetlog_handover_offer")).first()
             if index is None or index.ref_id is None:
                 raise NotFound(f"no handover offer {offer_id}")
-            ops.cancel_transfers(session, [index.transfer_id], actor=who.name,
-                                 audit=self.gateway.audit)
+            log = session.get(StafetlogRecord, index.ref_id)
+            if log is None or log.offered_to_org_id is None or log.offered_to_org_id != index.peer:
+                raise Conflict(f"offer {offer_id} is no longer open (answered or withdrawn)",
+                               code="HANDOVER_NOT_OPEN")
+            cancelled = ops.cancel_transfers(session, [index.transfer_id], actor=who.name,
+                                             audit=self.gateway.audit)
             drop_offer(session, index.ref_id, self.gateway.now())
             self._audit(session, who, "withdraw_handover", offer_id=offer_id)
-        return {"offer_id": offer_id, "status": "withdrawn"}
+        # if the offer had already been delivered, a later acceptance is refused by our inbox
+        return {"offer_id": offer_id, "status": "withdrawn", "cancelled": bool(cancelled)}
 
     # operations --------------------------------------------------------------------------
     def operator_retry(self, transfer_id: str, who: Principal, reason: str) -> TransferView:
-        """Retry a failing or dead transfer now (audited)."""
+        """Retry a failing or dead transfer now (audited); 409 if its state does not allow it."""
+        before = self.transfer(transfer_id, who)
         with self.sessions.begin() as session:
-            ops.retry_transfers(session, [transfer_id], actor=who.name, audit=self.gateway.audit)
+            done = ops.retry_transfers(session, [transfer_id], actor=who.name,
+                                       audit=self.gateway.audit)
+        if not done:
+            raise _conflict(before, "retry")
         if self.dispatch is not None:
             self.dispatch(transfer_id, False)
         return self.transfer(transfer_id, who)
 
     def operator_cancel(self, transfer_id: str, who: Principal, reason: str) -> TransferView:
-        """Cancel an undelivered transfer (audited)."""
+        """Cancel an undelivered transfer (audited); 409 if it was sent, denied or done."""
+        before = self.transfer(transfer_id, who)
         with self.sessions.begin() as session:
-            ops.cancel_transfers(session, [transfer_id], actor=who.name, audit=self.gateway.audit)
+            done = ops.cancel_transfers(session, [transfer_id], actor=who.name,
+                                        audit=self.gateway.audit)
+        if not done:
+            raise _conflict(before, "cancel")
         return self.transfer(transfer_id, who)
 
     # helpers -----------------------------------------------------------------------------
@@ -258,6 +283,30 @@ def _problem(path: str, text: str) -> Any:
     return Problem(path, "invalid_parameter", text, text)
 
 
+def _mapping_problem(problem: Any) -> dict[str, Any]:
+    """A mapping problem in the shape of a problem's ``errors[]`` entry, with its source."""
+    return {"path": problem.target, "code": problem.code, "message": problem.message_da,
+            "message_en": problem.message_en, "source": problem.location.to_json()}
+
+
+def _conflict(view: TransferView, action: str) -> Conflict:
+    if view.state == "denied":
+        return Conflict(f"transfer {view.id} was denied by the policy engine and never queued; "
+                        f"fix the reasons and submit again", code="TRANSFER_DENIED",
+                        errors=[{"path": "decision", "code": r["code"], "rule": r.get("rule"),
+                                 "message": r.get("message"), "message_en": r.get("message_en")}
+                                for r in view.reasons])
+    return Conflict(f"cannot {action} transfer {view.id} in state {view.state}",
+                    errors=[{"path": "state", "code": view.state}])
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; the gateway stores UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 def _view(index: transfers.TransferIndexRow, row: Transfer | None) -> TransferView:
     import json
 
@@ -269,4 +318,5 @@ def _view(index: transfers.TransferIndexRow, row: Transfer | None) -> TransferVi
         reasons=decision.get("reasons", []), obligations=decision.get("obligations", []),
         attempts=row.attempts if row is not None else 0,
         last_error=row.last_error if row is not None else None,
-        created_at=index.created_at, updated_at=row.updated_at if row is not None else None)
+        created_at=_utc(index.created_at),
+        updated_at=_utc(row.updated_at) if row is not None else None)
