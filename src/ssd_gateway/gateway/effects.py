@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ssd_gateway.contracts import AuditEvent
 from ssd_gateway.exceptions import NotFound
 from ssd_gateway.gateway import received
+from ssd_gateway.gateway.requests import consent_contract
 from ssd_gateway.gateway.runtime import Gateway
 from ssd_gateway.model import (
     Consent,
@@ -110,9 +110,7 @@ def _register(session: Session, consent: Consent) -> None:
     """Register a consent this gateway does not hold yet (a resend changes nothing)."""
     if any(c["id"] == consent.id for c in list_consents(session, consent.child_id)):
         return
-    data: dict[str, Any] = consent.model_dump(mode="json", exclude_none=True)
-    data.pop("kind", None)
-    register_consent(session, data)
+    register_consent(session, consent_contract(consent))
 
 
 def _handover_event(gateway: Gateway, session: Session, message: Message, at: datetime,

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from ssd_gateway.contracts import Acknowledgement, AuditEvent, MessageFormat
 from ssd_gateway.exceptions import Problem, RecordInvalid, UnsafeInput
 from ssd_gateway.gateway import effects, received
-from ssd_gateway.gateway.requests import child_id_of
+from ssd_gateway.gateway.requests import child_id_of, consent_contract
 from ssd_gateway.gateway.revocation import apply_notice
 from ssd_gateway.gateway.runtime import ANONYMOUS_CHILD_ID, Gateway
-from ssd_gateway.gateway.submit import decision_event
+from ssd_gateway.gateway.submit import carried_consents, decision_event
 from ssd_gateway.logs import get_logger
 from ssd_gateway.model import Consent, Message, Underretning
 from ssd_gateway.peers import Peer
@@ -80,8 +80,7 @@ class GatewayInbox:
             return _ack(envelope, "fatal-error", issues=(NOT_FOR_US,))
         if isinstance(message.record, Consent) and message.record.revoked_at is not None:
             return self._revocation(session, peer, envelope, message, at)
-        carried = [_contract(message.record)] if isinstance(message.record, Consent) else None
-        decision = self.gateway.decide(session, message, at, carried=carried)
+        decision = self.gateway.decide(session, message, at, carried=carried_consents(message))
         event = decision_event(self.gateway, message, decision, envelope.bundle_id, at,
                                actor=peer.org_id)
         self.gateway.record(session, replace(event, detail={**event.detail,
@@ -99,7 +98,7 @@ class GatewayInbox:
                     at: datetime) -> Acknowledgement:
         """A revoked consent from a peer: never refused; our copy and waiting transfers stop."""
         assert isinstance(message.record, Consent)
-        apply_notice(self.gateway, session, _contract(message.record), peer.org_id, at)
+        apply_notice(self.gateway, session, consent_contract(message.record), peer.org_id, at)
         return _ack(envelope, "ok")
 
     def _store(self, session: Session, peer: Peer, format: MessageFormat, body: bytes,
@@ -168,12 +167,6 @@ def read_message(format: MessageFormat, body: bytes) -> Message:
     except ValueError:
         raise RecordInvalid([Problem("", "json_invalid", "ugyldig JSON", "invalid JSON")]) from None
     return bundle_to_message(bundle)
-
-
-def _contract(consent: Consent) -> dict[str, Any]:
-    data: dict[str, Any] = consent.model_dump(mode="json", exclude_none=True)
-    data.pop("kind", None)
-    return data
 
 
 def _receipt_due(obligations: list[str]) -> date | None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ssd_gateway.model import (
+    Consent,
     FeedbackAnswer,
     Message,
     SSDExchange,
@@ -34,6 +35,13 @@ class Known:
     meeting: dict[str, Any] | None = None
     feedback_requested: bool = False
     feedback_notifier_kind: str | None = None
+
+
+def consent_contract(consent: Consent) -> dict[str, Any]:
+    """A consent record as the decision contract's ``consent`` object."""
+    data: dict[str, Any] = consent.model_dump(mode="json", exclude_none=True)
+    data.pop("kind", None)
+    return data
 
 
 def child_id_of(message: Message) -> str | None:

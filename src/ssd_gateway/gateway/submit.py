@@ -18,10 +18,10 @@ from ssd_gateway.delivery import Dispatcher, NewTransfer, enqueue
 from ssd_gateway.exceptions import PeerRefused
 from ssd_gateway.gateway import effects, transfers
 from ssd_gateway.gateway.outbound import render_signed
-from ssd_gateway.gateway.requests import child_id_of
+from ssd_gateway.gateway.requests import child_id_of, consent_contract
 from ssd_gateway.gateway.runtime import ANONYMOUS_CHILD_ID, Gateway
 from ssd_gateway.logs import get_logger
-from ssd_gateway.model import Message, Underretning
+from ssd_gateway.model import Consent, Message, Underretning
 from ssd_gateway.policy import Decision
 
 log = get_logger(__name__)
@@ -45,7 +45,7 @@ def submit(gateway: Gateway, message: Message, fmt: MessageFormat, actor: str,
     transfer_id = str(uuid.uuid4())
     with gateway.sessions.begin() as session:
         at = gateway.now()
-        decision = gateway.decide(session, message, at)
+        decision = gateway.decide(session, message, at, carried=carried_consents(message))
         gateway.record(session, decision_event(gateway, message, decision, transfer_id, at,
                                                actor))
         child = child_id_of(message)
@@ -61,6 +61,12 @@ def submit(gateway: Gateway, message: Message, fmt: MessageFormat, actor: str,
     log.info("transfer_queued", transfer_id=transfer_id, kind=message.kind, format=fmt,
              peer=message.recipient.org_id, basis=decision.basis)
     return Submitted(transfer_id, "pending", decision.as_dict())
+
+
+def carried_consents(message: Message) -> list[dict[str, Any]] | None:
+    """The consent a consent message carries, as a contract object (decided with it)."""
+    record = message.record
+    return [consent_contract(record)] if isinstance(record, Consent) else None
 
 
 def _check_peer(gateway: Gateway, message: Message, fmt: MessageFormat) -> None:
