@@ -57,9 +57,56 @@ ALLOWED_ALGS = ("ES256", "PS256")
 def canonical_bundle(bundle: Mapping[str, Any]) -> bytes:
     """The bytes that are signed: JCS of ``bundle`` without its ``signature``."""
     try:
-        return bytes(rfc8785.dumps({k: v for k, v in bundle.items() if k != "signature"}))
+        return canonical_json({k: v for k, v in bundle.items() if k != "signature"})
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise SignatureInvalid(f"bundle cannot be canonicalised: {exc}") from exc
+
+
+#: RFC 8785 serialises integers only inside the IEEE 754 double's exact range
+_SAFE_INT = 2**53 - 1
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 (JCS) bytes of ``value``, byte-identical to ``rfc8785.dumps``.
+
+    ``rfc8785`` is pure Python (≈0.6 ms for a message Bundle, paid once by the signer and once
+    by the verifier). For the JSON a parser gives us — dicts with ASCII keys, lists, strings,
+    safe integers, booleans, null — the C encoder of ``json`` writes exactly the JCS bytes:
+    keys sorted (code point order equals UTF-16 order for ASCII), no whitespace, non-ASCII
+    characters as UTF-8, ``"``, ``\\`` and U+0000–U+001F escaped the same way. Anything else
+    (floats, huge integers, other key characters or types, lone surrogates) goes to
+    ``rfc8785``, which serialises or refuses it as before.
+    """
+    if _json_native(value):
+        try:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 refuses it with its own error
+    return bytes(rfc8785.dumps(value))
+
+
+def _json_native(value: Any) -> bool:
+    """Whether ``value`` holds only what ``json.dumps`` writes exactly as JCS does."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return False
+        elif kind is dict:
+            for key, child in item.items():
+                if type(key) is not str or not key.isascii():
+                    return False
+                stack.append(child)
+        elif kind is list:
+            stack.extend(item)
+        else:
+            return False
+    return True
 
 
 def sign_bundle(bundle: Mapping[str, Any], key: SigningKey, *,
