@@ -108,7 +108,7 @@ def _render(spec: CommunicationSpec, record: Any, ctx: RenderContext) -> dict[st
         comm["inResponseTo"] = replies
     if spec.kind == "feedback":
         ctx.consume("outcome")
-        comm["topic"] = {"coding": [coding("feedback-outcome", record.outcome)]}
+        comm["topic"] = {"coding": [coding("feedback-outcome", record.outcome.value)]}
     comm["sent"] = fhir_datetime(getattr(record, spec.sent))
     comm["recipient"] = _recipients(spec, record, ctx)
     if spec.sender is not None and (person := _dotted(record, spec.sender)) is not None:
