@@ -81,4 +81,4 @@ def configure_logging(fmt: str = "console", log_file: Path | None = None,
 
 def get_logger(name: str) -> Any:
     """Return a bound logger for ``name`` (a module or component)."""
-    return structlog.get_logger(name)
+    return structlog.get_logger(name, component=name)

@@ -109,11 +109,12 @@ def test_transfers_flow_through_celery_and_poison_is_dead_lettered(
     """200 transfers are acked through the broker; a poison one ends dead, not blocking."""
     outbox, app, transport = celery_backend
     dispatch = dispatcher(app)
+    news = [new_transfer(i) for i in range(200)]
+    transport.fail.add(news[17].message_id)  # before it is queued: a worker may be quick
     with outbox.sessions() as session, session.begin():
-        rows = [enqueue(session, new_transfer(i), audit=TableAuditSink(), actor="org-a",
-                        dispatch=dispatch) for i in range(200)]
+        rows = [enqueue(session, new, audit=TableAuditSink(), actor="org-a",
+                        dispatch=dispatch) for new in news]
     poison = rows[17]
-    transport.fail.add(poison.message_id)
     assert wait_for(lambda: states(outbox) == {"acked": 199, "dead": 1}, 90), states(outbox)
     with outbox.sessions() as session:
         dead = session.get(Transfer, poison.id)
