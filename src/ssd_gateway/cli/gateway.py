@@ -8,7 +8,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``sandbox``, ``db`` and ``serve`` commands."""
+    """Add the ``sandbox``, ``db``, ``retention`` and ``serve`` commands."""
 
     @app.command()
     def sandbox(
@@ -44,6 +44,27 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"database at {revision}")
 
     app.add_typer(db, name="db")
+
+    @app.command()
+    def retention(
+        config: Path = typer.Option(..., "--config", "-c", exists=True, dir_okay=False,
+                                    help="gateway.toml"),
+        days: int | None = typer.Option(None, help="behold så mange dage / keep this many "
+                                        "days (default: delivery.body_retention_days)"),
+    ) -> None:
+        """Slet gamle meddelelsesindhold (loggen består). / Delete old message bodies."""
+        from ssd_gateway.cli.errors import exit_on_error
+        from ssd_gateway.gateway.retention import apply_retention
+        from ssd_gateway.gateway.runtime import Gateway
+        from ssd_gateway.settings import load_settings
+
+        with exit_on_error():
+            gateway = Gateway.open(load_settings(config))
+            try:
+                run = apply_retention(gateway, days)
+            finally:
+                gateway.close()
+        typer.echo(f"retention: {run.sent} sent and {run.received} received bodies deleted")
 
     @app.command()
     def serve(

@@ -73,8 +73,12 @@ def receipts_overdue(session: Session, today: date) -> list[InboundRow]:
 
 
 def purge_bodies(session: Session, before: datetime) -> int:
-    """Delete bodies of messages received before ``before``; keep the rows. Return the count."""
+    """Delete bodies of accepted messages received before ``before``; keep the rows.
+
+    Underretninger waiting for manual review keep theirs until a person has read them.
+    """
     rows = session.scalars(select(InboundRow).where(InboundRow.received_at < before,
+                                                    InboundRow.status == ACCEPTED,
                                                     InboundRow.body.is_not(None)))
     count = 0
     for row in rows:
