@@ -43,7 +43,7 @@ from ssd_gateway.alerts import Alert, AlertSource, certificate_alert, deadline_a
 from ssd_gateway.delivery.outbox import Transfer
 from ssd_gateway.delivery.states import TransferState
 from ssd_gateway.exceptions import ConfigurationError
-from ssd_gateway.gateway import received
+from ssd_gateway.gateway import peer_certs, received
 from ssd_gateway.gateway.received import InboundRow
 from ssd_gateway.registry.tables import ConsentRecord, StafetlogRecord
 
@@ -303,6 +303,7 @@ def default_sources(gateway: Gateway, *, first_assessment_days: int | None = Non
                               else handover_stale_days),
         consent_source(settings.consent_expiring_days, settings.consent_max_days),
         certificate_source(gateway),
+        peer_certs.expiry_alerts,
         peer_unreachable_source(settings.peer_unreachable_minutes
                                 if peer_unreachable_minutes is None
                                 else peer_unreachable_minutes),

@@ -9,13 +9,16 @@ from typing import Any
 
 import uvicorn
 
+from ssd_gateway.certs.identity import CertificateIdentity
 from ssd_gateway.delivery.celery_app import create_app, dispatcher
 from ssd_gateway.delivery.embedded import EmbeddedDelivery
+from ssd_gateway.gateway import peer_certs
 from ssd_gateway.gateway.alert_sweeper import AlertSweeper
 from ssd_gateway.gateway.delivery_runtime import runtime_for
 from ssd_gateway.gateway.inbox import GatewayInbox
 from ssd_gateway.gateway.runtime import Gateway
 from ssd_gateway.gateway.state_metrics import register_state_metrics
+from ssd_gateway.peers import Peer
 from ssd_gateway.serving import ServerThread
 from ssd_gateway.transport.server import create_federation_app, federation_server_config
 
@@ -34,13 +37,18 @@ class GatewayNode:
         self.alerts = AlertSweeper(gateway)
         tls, listen = gateway.settings.tls, gateway.settings.listen
         assert tls.cert_file and tls.key_file and tls.ca_file
-        federation = create_federation_app(gateway.directory, gateway.trust, self.inbox)
+        federation = create_federation_app(gateway.directory, gateway.trust, self.inbox,
+                                           on_certificate=self._peer_certificate)
         self.federation = ServerThread(federation_server_config(
             federation, cert_file=tls.cert_file, key_file=tls.key_file, ca_file=tls.ca_file,
             host=listen.federation_host, port=listen.federation_port))
         self.api = ServerThread(uvicorn.Config(
             self._local_app(), host=listen.api_host, port=listen.api_port, log_level="warning",
             lifespan="off", access_log=False))
+
+    def _peer_certificate(self, peer: Peer, identity: CertificateIdentity) -> None:
+        with self.gateway.sessions.begin() as session:
+            peer_certs.remember(session, peer.org_id, identity, self.gateway.now())
 
     def _local_app(self) -> Any:
         from ssd_gateway.api.app import create_api_app

@@ -23,6 +23,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "ssd_gateway.alerts",
     "ssd_gateway.audit.store",
     "ssd_gateway.gateway.children",
+    "ssd_gateway.gateway.peer_certs",
     "ssd_gateway.gateway.received",
     "ssd_gateway.gateway.transfers",
     "ssd_gateway.quarantine.table",

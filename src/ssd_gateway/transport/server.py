@@ -102,6 +102,8 @@ class FederationEndpoint:
     trust: FederationTrust
     inbox: Inbox
     identity_source: PeerIdentitySource = field(default_factory=PeerIdentitySource)
+    #: told of every verified peer certificate (the gateway watches their expiry)
+    on_certificate: Callable[[Peer, CertificateIdentity], None] | None = None
 
     def handle(self, format: MessageFormat, scope: dict[str, Any], body: bytes) -> Acknowledgement:
         """Run steps 1–4; raise ``Refusal`` when the message must not reach the inbox."""
@@ -111,10 +113,12 @@ class FederationEndpoint:
     def verify(self, format: MessageFormat, scope: dict[str, Any], body: bytes) -> Verified:
         """Steps 1–3: identify the caller, check the sender, check the signature."""
         try:
-            peer = self.directory.for_certificate(
-                peer_identity(scope, self.trust, self.identity_source))
+            identity = peer_identity(scope, self.trust, self.identity_source)
+            peer = self.directory.for_certificate(identity)
         except PeerRefused as exc:
             raise Refusal(403, exc.code, str(exc)) from exc
+        if self.on_certificate is not None:
+            self.on_certificate(peer, identity)
         try:
             return self._verify_message(peer, format, body)
         except PeerRefused as exc:
@@ -177,10 +181,11 @@ def create_federation_app(
     identity_source: PeerIdentitySource | None = None,
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
+    on_certificate: Callable[[Peer, CertificateIdentity], None] | None = None,
 ) -> Starlette:
     """The federation ASGI app (serve it with ``federation_server_config``)."""
     endpoint = FederationEndpoint(directory, trust, inbox,
-                                  identity_source or PeerIdentitySource())
+                                  identity_source or PeerIdentitySource(), on_certificate)
 
     def route(format: MessageFormat, media_type: str) -> Callable[[Request], Any]:
         async def receive(request: Request) -> Response:
