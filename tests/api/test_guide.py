@@ -80,9 +80,11 @@ def test_every_console_command_of_the_api_guide(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     launcher(bin_dir)
+    # no SSD_DATA_DIR: environment settings override gateway.toml, which would put both
+    # served gateways (and every --config command) into one data folder
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(REPO / "src"), "SSD_DATA_DIR": str(tmp_path / "data")}
-    for name in ("SSD_API_URL", "SSD_API_TOKEN", "SSD_DATABASE_URL"):
+           "PYTHONPATH": str(REPO / "src")}
+    for name in ("SSD_API_URL", "SSD_API_TOKEN", "SSD_DATABASE_URL", "SSD_DATA_DIR"):
         env.pop(name, None)
     servers: list[subprocess.Popen[bytes]] = []
     try:
