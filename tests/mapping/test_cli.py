@@ -97,3 +97,10 @@ def test_quarantine_commands_list_show_retry(tmp_path: Path) -> None:
     assert code == 1 and "still rejected" in out
     code, out = invoke("quarantine", "show", "9", "--db", db)
     assert code == 1 and "no quarantine entry 9" in out
+
+
+def test_map_with_jobs_prints_the_same_as_one_process() -> None:
+    """--jobs 2 maps the school example with two processes; the output is the same."""
+    args = ("map", "--mapping", str(MAPPINGS / "elevsystem-stafetlog.yaml"),
+            str(EXAMPLES / "elevsystem-stafetlog.xml"), "--json", "--explain")
+    assert invoke(*args, "--jobs", "2") == invoke(*args)

@@ -130,13 +130,16 @@ def map_command(
     quarantine: Annotated[bool, typer.Option(help="Gem afviste poster i karantæne")] = False,
     db: Annotated[str | None, typer.Option(help="Database-URL (default: settings)")] = None,
     lang: Annotated[str, typer.Option(help="da eller en")] = "da",
+    jobs: Annotated[int, typer.Option(
+        help="Processer til store XML-eksporter / processes for large XML exports", min=1)] = 1,
 ) -> None:
     """Map en journaleksport til kanoniske poster. / Map a journal export to records."""
-    from ssd_gateway.mapping import Mapped, map_file
+    from ssd_gateway.mapping import Mapped
+    from ssd_gateway.mapping.parallel import map_file_parallel
 
     render = renderer(to) if to else None
     mapping = load_or_exit(mapping_file)
-    outcomes = map_file(mapping, input_file, explain=explain)
+    outcomes = map_file_parallel(mapping, input_file, jobs, explain=explain)
     pairs: Any = ((o, None) for o in outcomes)
     if quarantine:
         from ssd_gateway.quarantine.remap import keep_rejected

@@ -150,3 +150,43 @@ def _finish(node: Any, path: str, out: Finished) -> Any:
         if value is not _DROP:
             result[name] = value
     return result if result or not path else _DROP
+
+
+def plain(root: Obj) -> tuple[dict[str, Any], bool]:
+    """The same data as ``finish(root).data``, without the per-path bookkeeping.
+
+    Also says whether any leaf carries a problem; the engine takes this fast route for the
+    common record and calls ``finish`` only when it needs paths (problems, ``--explain``).
+    """
+    flagged: list[bool] = []
+    data = _plain(root, True, flagged)
+    return data if isinstance(data, dict) else {}, bool(flagged)
+
+
+def _plain(node: Any, top: bool, flagged: list[bool]) -> Any:
+    cls = node.__class__
+    if cls is Leaf:
+        if node.problem is not None:
+            flagged.append(True)
+        value = node.value
+        return _DROP if value is None else value
+    if cls is Seq:
+        items: list[Any] = []
+        for index in sorted(node):
+            value = _plain(node[index], False, flagged)
+            if value is not _DROP:
+                items.append(value)
+        return items or _DROP
+    result: dict[str, Any] = {}
+    for name, child in node.items():
+        if child.__class__ is Leaf:
+            if child.problem is not None:
+                flagged.append(True)
+            value = child.value
+            if value is not None:
+                result[name] = value
+            continue
+        value = _plain(child, False, flagged)
+        if value is not _DROP:
+            result[name] = value
+    return result if result or top else _DROP

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from ssd_gateway.exceptions import RecordInvalid
-from ssd_gateway.mapping.build import Finished, Obj, finish
+from ssd_gateway.mapping.build import Finished, Obj, finish, plain
 from ssd_gateway.mapping.loader import Mapping, template_of
 from ssd_gateway.mapping.messages import texts
 from ssd_gateway.mapping.outcome import (
@@ -75,6 +75,16 @@ def map_record(mapping: Mapping, record: SourceRecord, settings: ValidationSetti
     root = Obj(record.location)
     for rule in mapping.rules:
         rule.apply(record.node, root, record.location)
+    invalid: RecordInvalid | None = None
+    if not explain and not record.problems:
+        # The common case: no problem so far; build the data without per-path bookkeeping.
+        data, flagged = plain(root)
+        if not flagged:
+            data["kind"] = mapping.kind
+            try:
+                return Mapped(record.index, record.location, parse_record(data, settings), [])
+            except RecordInvalid as exc:
+                invalid = exc
     built = finish(root)
     built.data["kind"] = mapping.kind
     problems = [_problem("", code, ctx, record.location) for code, ctx in record.problems]
@@ -82,6 +92,8 @@ def map_record(mapping: Mapping, record: SourceRecord, settings: ValidationSetti
                           leaf.location or _locate(mapping, built, path, record.location))
                  for path, leaf in built.leaves.items() if leaf.problem is not None]
     try:
+        if invalid is not None:
+            raise invalid
         parsed = parse_record(built.data, settings)
     except RecordInvalid as exc:
         reported = {p.target for p in problems}

@@ -16,6 +16,7 @@ from typing import Any
 from ssd_gateway.mapping.build import Leaf, Obj, Steps, Where, put, seq_at
 from ssd_gateway.mapping.outcome import SourceLocation
 from ssd_gateway.mapping.sources import Located, SourcePath, missing
+from ssd_gateway.mapping.sources.xmlsrc import XmlPath
 from ssd_gateway.mapping.transforms import Fn, TransformFailed
 
 
@@ -104,6 +105,15 @@ class ValueRule:
     transforms: Sequence[Fn] = ()
     when: Condition | None = None
     text: str = ""
+    #: the single XML path of a single-valued field (the hot path), else None
+    xml_path: XmlPath | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if (not self.concat and not self.many and not self.has_const and len(self.paths) == 1
+                and self.paths[0].__class__ is XmlPath):
+            path = self.paths[0]
+            assert isinstance(path, XmlPath)
+            self.xml_path = path
 
     def apply(self, node: Any, obj: Obj, anchor: SourceLocation) -> None:
         """Produce this field for ``node`` into ``obj``."""
@@ -112,19 +122,35 @@ class ValueRule:
         if self.has_const:
             put(obj, self.steps, Leaf(self.const, None, None, "const"))
             return
-        source, where = self._read(node)
+        where: Where | None
+        xml_path = self.xml_path
+        if xml_path is not None:
+            source, index = xml_path.first(node)
+            where = None if source is None else (xml_path, node, index)
+        else:
+            source, where = self._read(node)
         if source is None:
             self._absent(obj, anchor)
             return
         value = source
-        try:
-            for fn in self.transforms:
-                value = fn(value)
-        except TransformFailed as exc:
-            put(obj, self.steps, Leaf(source, source, where, self.text, (exc.code, exc.context)))
+        if self.transforms:
+            try:
+                for fn in self.transforms:
+                    value = fn(value)
+            except TransformFailed as exc:
+                put(obj, self.steps, Leaf(source, source, where, self.text,
+                                          (exc.code, exc.context)))
+                return
+            if missing(value):
+                return
+        elif value.__class__ is list and not value:
             return
-        if not missing(value):
-            put(obj, self.steps, Leaf(value, source, where, self.text))
+        # a plain field of this object (the common case) goes straight in
+        steps = self.steps
+        if len(steps) == 1 and steps[0][1] is None:
+            obj[steps[0][0]] = Leaf(value, source, where, self.text)
+        else:
+            put(obj, steps, Leaf(value, source, where, self.text))
 
     def _read(self, node: Any) -> tuple[Any, Where | None]:
         """The (cleaned) source value, or None, and where its first part was read."""
@@ -135,6 +161,9 @@ class ValueRule:
                 return None, None
             return self.separator.join(t for t, _ in parts), (parts[0][1], node, 0)
         path = self.paths[0]
+        if not self.many and path.__class__ is XmlPath:
+            value, index = path.first(node)
+            return (None, None) if value is None else (value, (path, node, index))
         values = path.values(node)
         if not self.many:
             for i, value in enumerate(values):

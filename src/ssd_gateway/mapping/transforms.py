@@ -19,6 +19,8 @@ from ssd_gateway.model.dates import DEFAULT_PIVOT, parse_danish_date
 
 Fn = Callable[[Any], Any]
 _TIME = re.compile(r"^(.*?)[ T]+(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
+#: dates remembered per date transform (the same dates recur within and across records)
+_DATES_KEPT = 4096
 #: the key of a code map's fallback: what an unlisted code becomes
 FALLBACK = "*"
 
@@ -50,11 +52,22 @@ def _each(fn: Fn) -> Fn:
 def to_date(pivot: int) -> Fn:
     """Danish date (06.09.2007, 07.11.07, 2007-09-06) → ISO date text."""
 
+    seen: dict[str, str] = {}
+
     def convert(value: Any) -> str:
+        if value.__class__ is str:
+            known = seen.get(value)
+            if known is not None:
+                return known
         try:
-            return parse_danish_date(value, pivot).isoformat()
+            text = parse_danish_date(value, pivot).isoformat()
         except ValueError as exc:
             raise TransformFailed(str(exc)) from None
+        if value.__class__ is str:
+            if len(seen) >= _DATES_KEPT:
+                seen.clear()
+            seen[value] = text
+        return text
 
     return convert
 

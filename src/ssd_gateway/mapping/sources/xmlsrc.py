@@ -45,6 +45,8 @@ def element_text(element: Any) -> str:
 
 #: a node: the element, its XPath text and the record's child index (shared by its nodes)
 Kids = dict[Any, dict[str, list[Any]]]
+#: the (never mutated) result of a path that matches nothing
+_NONE: list[Any] = []
 
 
 def _children(element: Any, kids: Kids) -> dict[str, list[Any]]:
@@ -105,7 +107,11 @@ class XmlPath:
         current = [element]
         for tag in self._tags:
             if len(current) == 1:
-                current = _children(current[0], kids).get(tag, [])
+                one = current[0]
+                found = kids.get(one)
+                if found is None:
+                    found = _children(one, kids)
+                current = found.get(tag, _NONE)
             else:
                 current = [c for e in current for c in _children(e, kids).get(tag, ())]
         return current
@@ -113,10 +119,47 @@ class XmlPath:
     def values(self, node: tuple[Any, str, Kids]) -> list[Any]:
         """Text of the matched elements, or the attribute, or the XPath's results."""
         found = self._found(node)
-        if self._attr is not None:
-            return [e.get(self._attr) for e in found]
+        if not found:
+            return []
+        attr = self._attr
+        if attr is not None:
+            return [e.get(attr) for e in found]
+        if self._xpath is None:
+            return [(e.text or "") if len(e) == 0 else "".join(e.itertext()) for e in found]
         return [element_text(e) if isinstance(e, etree._Element) else
                 (str(e) if isinstance(e, str) else e) for e in found]
+
+    def first(self, node: tuple[Any, str, Kids]) -> tuple[Any, int]:
+        """The first value that is not missing (blank text is), stripped, and its index.
+
+        The same as the first such item of ``values`` without building the list: the hot
+        path of a single-valued field. ``(None, -1)`` if there is none.
+        """
+        if self._xpath is not None:
+            return _first_of(self.values(node))
+        element, _, kids = node
+        found: list[Any] = [element]
+        for tag in self._tags:
+            if len(found) == 1:
+                one = found[0]
+                index = kids.get(one)
+                if index is None:
+                    index = _children(one, kids)
+                found = index.get(tag, _NONE)
+            else:
+                found = [c for e in found for c in _children(e, kids).get(tag, ())]
+        attr = self._attr
+        for i, e in enumerate(found):
+            if attr is not None:
+                value = e.get(attr)
+                if value is None:
+                    continue
+            else:
+                value = (e.text or "") if len(e) == 0 else "".join(e.itertext())
+            value = value.strip()
+            if value:
+                return value, i
+        return None, -1
 
     def locate(self, node: tuple[Any, str, Kids], index: int) -> SourceLocation:
         """``record-xpath/path[i]`` and the line of the matched element."""
@@ -135,6 +178,17 @@ class XmlPath:
             where = f"{node[1]}/{self.text}[{i + 1}]"
             out.append(((item, where, node[2]), SourceLocation(where, item.sourceline)))
         return out
+
+
+def _first_of(values: list[Any]) -> tuple[Any, int]:
+    for i, value in enumerate(values):
+        if value.__class__ is str:
+            value = value.strip()
+            if value:
+                return value, i
+        elif value is not None:
+            return value, i
+    return None, -1
 
 
 def _parser_options() -> dict[str, Any]:
