@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ssd_gateway.contracts import Acknowledgement, AuditEvent, MessageFormat
-from ssd_gateway.exceptions import Problem, RecordInvalid, UnsafeInput
+from ssd_gateway.exceptions import PeerRefused, Problem, RecordInvalid, UnsafeInput
 from ssd_gateway.gateway import effects, received
 from ssd_gateway.gateway.requests import child_id_of, consent_contract
 from ssd_gateway.gateway.revocation import apply_notice
@@ -40,6 +40,9 @@ MANUAL_REVIEW_WARNING = "UNDERRETNING_MANUAL_REVIEW"
 NOT_FOR_US = Problem("MessageHeader.destination", "MESSAGE_WRONG_RECIPIENT",
                      "meddelelsen er ikke adresseret til denne organisation",
                      "the message is not addressed to this organisation")
+NOT_A_PARTY = Problem("Consent.provision.actor", "REVOCATION_NOT_A_PARTY",
+                      "kun en organisation, som samtykket omfatter, kan tilbagekalde det her",
+                      "only an organisation the consent covers can revoke it here")
 _UNDERRETNING_XML = b"urn:ssd-gateway:underretning:1"
 
 
@@ -98,7 +101,11 @@ class GatewayInbox:
                     at: datetime) -> Acknowledgement:
         """A revoked consent from a peer: never refused; our copy and waiting transfers stop."""
         assert isinstance(message.record, Consent)
-        apply_notice(self.gateway, session, consent_contract(message.record), peer.org_id, at)
+        try:
+            apply_notice(self.gateway, session, consent_contract(message.record), peer.org_id,
+                         at)
+        except PeerRefused:
+            return _ack(envelope, "fatal-error", issues=(NOT_A_PARTY,))
         return _ack(envelope, "ok")
 
     def _store(self, session: Session, peer: Peer, format: MessageFormat, body: bytes,

@@ -18,7 +18,7 @@ from ssd_gateway.delivery import Dispatcher, FanoutResult, revoke_consent_fanout
 from ssd_gateway.delivery import operations as ops
 from ssd_gateway.delivery.revocation import Notice
 from ssd_gateway.delivery.states import WAITING
-from ssd_gateway.exceptions import NotFound
+from ssd_gateway.exceptions import NotFound, PeerRefused
 from ssd_gateway.gateway.envelope import envelope_for
 from ssd_gateway.gateway.outbound import render_signed
 from ssd_gateway.gateway.runtime import Gateway
@@ -52,11 +52,18 @@ def revoke(gateway: Gateway, consent_id: str, at: datetime, actor: str,
 
 def apply_notice(gateway: Gateway, session: Session, consent: dict[str, Any], sender: str,
                  at: datetime) -> int:
-    """A peer told us a consent was revoked: revoke our copy, cancel our waiting transfers."""
+    """A peer told us a consent was revoked: revoke our copy, cancel our waiting transfers.
+
+    Only an organisation our copy of the consent covers may revoke it here (PeerRefused).
+    """
     try:
-        consent_contract(session, consent["id"])
+        ours = consent_contract(session, consent["id"])
     except NotFound:
         return 0
+    peer = gateway.directory.get(sender)
+    if not any(party["sector"] == peer.sector and party.get("org_id") in (None, peer.org_id)
+               for party in ours["parties"]):
+        raise PeerRefused("a consent can only be revoked by an organisation it covers")
     revoke_consent(session, consent["id"], datetime.fromisoformat(consent["revoked_at"]))
     _event(gateway, session, consent, at, sender, "notice_received")
     waiting = ops.matching_ids(session, ops.TransferFilter(consent_id=consent["id"],
