@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from ssd_gateway.model.cpr import CPR_IN_TEXT
+from ssd_gateway.model.cpr import mask_cpr
 
 #: keys whose values are free text or personal; never rendered
 FORBIDDEN_KEYS = frozenset({"name", "text", "body", "payload", "cpr", "child_name", "content",
@@ -31,8 +31,8 @@ def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mutab
             event[key] = REDACTED
             continue
         value = event[key]
-        if isinstance(value, str) and CPR_IN_TEXT.search(value):
-            event[key] = CPR_IN_TEXT.sub("##########", value)
+        if isinstance(value, str):
+            event[key] = mask_cpr(value)
     return event
 
 

@@ -81,3 +81,13 @@ def test_every_date_survives_both_danish_formats(day: date) -> None:
     """Any date written DD.MM.YYYY or DD.MM.YY (inside the pivot window) parses back to itself."""
     assert parse_danish_date(day.strftime("%d.%m.%Y")) == day
     assert parse_danish_date(day.strftime("%d.%m.%y")) == day
+
+
+def test_identifier_tokens_are_not_cpr_numbers() -> None:
+    """A UUID or a hex hash whose digits happen to form a date is not taken for a CPR number."""
+    uuid_text = "receipt_overdue:75571514-8463-4b70-ad02-89e2c354f7ce"
+    sha = "ab" + "1203961234" + "cd" * 26
+    assert not cpr.looks_like_cpr(uuid_text)
+    assert not cpr.looks_like_cpr(f"hash {sha}")
+    assert cpr.looks_like_cpr(f"{uuid_text} barn 020315-4321")
+    assert cpr.mask_cpr(f"{uuid_text} 0203154321") == f"{uuid_text} ##########"

@@ -12,6 +12,11 @@ from datetime import date
 _CPR = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
 #: a CPR-like number inside free text, with or without the dash
 CPR_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
+#: tokens that are identifiers by construction (canonical UUIDs, hex of 32+ characters such as
+#: hashes); a digit run inside one is not a CPR number, however it looks
+ID_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}|[0-9a-fA-F]{32,})(?![0-9A-Za-z])")
 
 
 def normalise(value: str) -> str:
@@ -44,8 +49,23 @@ def birth_date(value: str) -> date:
         raise ValueError("cpr_impossible_date") from None
 
 
+def _outside_ids(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` that are not identifier tokens."""
+    spans, start = [], 0
+    for token in ID_TOKEN.finditer(text):
+        spans.append((start, token.start()))
+        start = token.end()
+    spans.append((start, len(text)))
+    return spans
+
+
 def looks_like_cpr(text: str) -> bool:
-    """Return True if ``text`` contains a ten-digit number whose first six digits are a date."""
+    """Return True if ``text`` contains a ten-digit number whose first six digits are a date.
+
+    Digits inside identifier tokens (UUIDs, long hex hashes) do not count.
+    """
+    if ID_TOKEN.search(text):
+        return any(looks_like_cpr(text[a:b]) for a, b in _outside_ids(text) if b > a)
     for six, four in CPR_IN_TEXT.findall(text):
         try:
             birth_date(six + four)
@@ -53,3 +73,16 @@ def looks_like_cpr(text: str) -> bool:
             continue
         return True
     return False
+
+
+def mask_cpr(text: str, mask: str = "##########") -> str:
+    """Replace every CPR-like number in ``text`` by ``mask``, leaving identifier tokens intact."""
+    if not ID_TOKEN.search(text):
+        return CPR_IN_TEXT.sub(mask, text)
+    parts: list[str] = []
+    last = 0
+    for a, b in _outside_ids(text):
+        parts.append(text[last:a])
+        parts.append(CPR_IN_TEXT.sub(mask, text[a:b]))
+        last = b
+    return "".join(parts)

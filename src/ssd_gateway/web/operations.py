@@ -38,7 +38,7 @@ from ssd_gateway.delivery.outbox import Transfer
 from ssd_gateway.delivery.states import RETRYABLE, WAITING, TransferState
 from ssd_gateway.exceptions import GatewayError, NotFound
 from ssd_gateway.gateway import received
-from ssd_gateway.model.cpr import CPR_IN_TEXT
+from ssd_gateway.model.cpr import mask_cpr
 from ssd_gateway.web import app as web_app
 from ssd_gateway.web.core import WebContext, log_page_view, render, requires
 
@@ -81,7 +81,7 @@ def when(at: datetime | None) -> str:
 
 def masked(value: Any) -> str:
     """``value`` as text with CPR-like numbers masked."""
-    return CPR_IN_TEXT.sub("##########", str(value if value is not None else ""))
+    return mask_cpr(str(value if value is not None else ""))
 
 
 @dataclass(frozen=True)
