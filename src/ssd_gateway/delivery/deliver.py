@@ -5,8 +5,9 @@ own short transaction and nothing is held open while the peer is being called:
 
 1. **claim**: ``pending``/``transient_error`` rows that are due, or ``sending`` rows whose lease
    expired, become ``sending`` with ``attempts + 1`` and a new lease. PostgreSQL first takes the
-   row with ``SELECT … FOR UPDATE SKIP LOCKED`` (a busy row is skipped, not waited for); every
-   backend then applies one conditional ``UPDATE``, so two workers can never both claim.
+   row with ``SELECT … FOR UPDATE SKIP LOCKED`` (a busy row is skipped, not waited for) inside
+   one conditional ``UPDATE … RETURNING`` that every backend applies, so two workers can never
+   both claim, and the claim costs one statement.
    A row past its attempt budget or maximum age becomes ``dead`` here instead.
 2. **re-decide**: ``redecide(row)`` runs immediately before sending; a refusal (a consent revoked
    while the row waited) makes it ``cancelled`` with the reason codes, and the sender is told.
@@ -131,11 +132,10 @@ class _Delivery:
     def _claim(self) -> Transfer | DeliveryResult:
         now = self.clock()
         with self.session_factory() as session, session.begin():
-            if not self._lock(session, now) or not self._take(session, now):
+            row = self._take(session, now)
+            if row is None:
                 self._forget_dispatch(session)
                 return DeliveryResult(self.transfer_id, Outcome.SKIPPED)
-            row = session.get(Transfer, self.transfer_id, populate_existing=True)
-            assert row is not None
             expired = self._expiry_reason(row, now)
             if expired is not None:
                 row.attempts -= 1  # this claim never sent anything
@@ -143,23 +143,27 @@ class _Delivery:
             session.expunge(row)
         return row
 
-    def _lock(self, session: Session, now: datetime) -> bool:
-        if session.get_bind().dialect.name != "postgresql":
-            return True  # SQLite serialises writers; the conditional UPDATE is the claim
-        found = session.scalar(
-            select(Transfer.id).where(Transfer.id == self.transfer_id, claimable(now))
-            .with_for_update(skip_locked=True)
-        )
-        return found is not None
+    def _take(self, session: Session, now: datetime) -> Transfer | None:
+        """Claim the row in one statement: conditional ``UPDATE … RETURNING`` the row.
 
-    def _take(self, session: Session, now: datetime) -> bool:
-        result = session.execute(
-            update(Transfer).where(Transfer.id == self.transfer_id, claimable(now)).values(
+        On PostgreSQL the ``UPDATE`` only touches the row if ``SELECT … FOR UPDATE SKIP
+        LOCKED`` (a sub-select of the same statement) gets its lock, so a busy row is skipped,
+        not waited for; SQLite serialises writers and the conditional ``UPDATE`` is the claim.
+        One round trip instead of lock, update and re-read.
+        """
+        claim = update(Transfer).where(Transfer.id == self.transfer_id, claimable(now))
+        if session.get_bind().dialect.name == "postgresql":
+            claim = claim.where(Transfer.id.in_(
+                select(Transfer.id).where(Transfer.id == self.transfer_id, claimable(now))
+                .with_for_update(skip_locked=True)
+            ))
+        return session.scalars(
+            claim.values(
                 state=TransferState.SENDING.value, attempts=Transfer.attempts + 1,
                 lease_until=now + self.policy.lease, dispatched_at=None, updated_at=now,
-            ).execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            ).returning(Transfer).execution_options(synchronize_session=False,
+                                                    populate_existing=True)
+        ).one_or_none()
 
     def _forget_dispatch(self, session: Session) -> None:
         """A consumed trigger for a row we did not take: let the sweeper count it as idle."""
