@@ -200,3 +200,25 @@ def test_backoff_ceiling_doubles_up_to_the_cap() -> None:
     rng = random.Random(1)
     draws = [policy.delay(4, rng).total_seconds() for _ in range(500)]
     assert all(0 <= d <= 16 for d in draws) and max(draws) > 12 and min(draws) < 4
+
+
+def test_on_acked_commits_with_the_acknowledgement_or_not_at_all(outbox: Outbox) -> None:
+    """The ack hook runs in the ack's transaction: if it fails, the row is not recorded acked."""
+    import pytest
+
+    clock, transport = FakeClock(), CountingTransport()
+    seen: list[str] = []
+    row = _queue(outbox, clock)
+    assert _run(outbox, row.id, transport, clock,
+                on_acked=lambda session, r: seen.append(r.id)) is Outcome.ACKED
+    assert seen == [row.id] and _row(outbox, row.id).state == "acked"
+
+    def broken(session: object, r: Transfer) -> None:
+        raise RuntimeError("effect failed")
+
+    other = _queue(outbox, clock, 2)
+    with pytest.raises(RuntimeError):
+        _run(outbox, other.id, transport, clock, on_acked=broken)
+    stored = _row(outbox, other.id)
+    assert stored.state == "sending" and stored.ack_code is None
+    assert _audit_kinds(outbox, other.id) == ["send_attempt"]

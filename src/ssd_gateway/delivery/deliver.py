@@ -69,6 +69,8 @@ class SenderNotice:
 
 
 Notify = Callable[[SenderNotice], None]
+#: applies the effects of an ``ok`` inside the transaction that records it
+OnAcked = Callable[[Session, Transfer], None]
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class _Delivery:
     notify: Notify | None
     rng: random.Random | None
     actor: str
+    on_acked: OnAcked | None = None
 
     def run(self) -> DeliveryResult:
         row = self._claim()
@@ -214,6 +217,8 @@ class _Delivery:
                 return DeliveryResult(row.id, Outcome.SKIPPED, row.attempts)
             self._audit(session, row, "acknowledgement", now, (), {"ack": "ok",
                                                                    "attempt": row.attempts})
+            if self.on_acked is not None:
+                self.on_acked(session, row)
         log.info("transfer %s acked on attempt %d", row.id, row.attempts)
         return DeliveryResult(row.id, Outcome.ACKED, row.attempts)
 
@@ -297,10 +302,15 @@ def deliver(
     notify: Notify | None = None,
     rng: random.Random | None = None,
     actor: str = "delivery",
+    on_acked: OnAcked | None = None,
 ) -> DeliveryResult:
-    """Deliver outbox row ``transfer_id`` once, if it is due; see the module docstring."""
+    """Deliver outbox row ``transfer_id`` once, if it is due; see the module docstring.
+
+    ``on_acked(session, row)`` runs inside the transaction that records an ``ok``, so what an
+    acknowledgement changes commits together with it (or not at all).
+    """
     return _Delivery(
         transfer_id=transfer_id, session_factory=session_factory, transport=transport,
         redecide=redecide, audit=audit, clock=clock, policy=policy or RetryPolicy(),
-        notify=notify, rng=rng, actor=actor,
+        notify=notify, rng=rng, actor=actor, on_acked=on_acked,
     ).run()

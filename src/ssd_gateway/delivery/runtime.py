@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ssd_gateway.contracts import AuditSink, Transport
 from ssd_gateway.db import make_engine, make_sessionmaker
 from ssd_gateway.delivery.backoff import RetryPolicy
-from ssd_gateway.delivery.deliver import DeliveryResult, Notify, Redecide, deliver
+from ssd_gateway.delivery.deliver import DeliveryResult, Notify, OnAcked, Redecide, deliver
 from ssd_gateway.delivery.timeutil import Clock, utcnow
 from ssd_gateway.exceptions import ConfigurationError
 from ssd_gateway.settings import Settings
@@ -38,13 +38,14 @@ class Runtime:
     notify: Notify | None = None
     clock: Clock = utcnow
     actor: str = "delivery"
+    on_acked: OnAcked | None = None
 
     def deliver(self, transfer_id: str) -> DeliveryResult:
         """Run ``deliver`` for ``transfer_id`` with these collaborators."""
         return deliver(
             transfer_id, session_factory=self.session_factory, transport=self.transport,
             redecide=self.redecide, audit=self.audit, clock=self.clock, policy=self.policy,
-            notify=self.notify, actor=self.actor,
+            notify=self.notify, actor=self.actor, on_acked=self.on_acked,
         )
 
 

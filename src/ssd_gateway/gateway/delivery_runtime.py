@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from ssd_gateway.delivery import DeliveryResult, Outcome, Redecide, RetryPolicy, Runtime
+from sqlalchemy.orm import Session
+
+from ssd_gateway.delivery import DeliveryResult, Redecide, RetryPolicy, Runtime
+from ssd_gateway.delivery.deliver import OnAcked
 from ssd_gateway.delivery.outbox import Transfer
 from ssd_gateway.delivery.revocation import NOTICE_KIND
 from ssd_gateway.gateway import effects, transfers
@@ -24,32 +28,33 @@ log = get_logger(__name__)
 
 @dataclass
 class GatewayRuntime(Runtime):
-    """``Runtime`` that also applies the registry effects of an ``ok`` acknowledgement."""
-
-    gateway: Gateway | None = None
+    """``Runtime`` that logs each delivery attempt (ids and codes only)."""
 
     def deliver(self, transfer_id: str) -> DeliveryResult:
-        """Deliver, then (if acknowledged now) apply the effects of the acknowledgement."""
+        """Deliver, and log the outcome."""
         result = super().deliver(transfer_id)
         log.info("delivery_attempt", transfer_id=transfer_id, outcome=result.outcome.value,
                  attempts=result.attempts, reasons=list(result.reason_codes))
-        if result.outcome is Outcome.ACKED and self.gateway is not None:
-            _after_ack(self.gateway, transfer_id)
         return result
 
 
-def _after_ack(gateway: Gateway, transfer_id: str) -> None:
-    with gateway.sessions.begin() as session:
-        row = session.get(Transfer, transfer_id)
-        index = transfers.get(session, transfer_id)
-        if row is None or index is None or row.body is None:
+def after_ack(gateway: Gateway) -> OnAcked:
+    """The effects of an ``ok``, applied in the transaction that records it."""
+
+    def apply(session: Session, row: Transfer) -> None:
+        index = transfers.get(session, row.id)
+        if index is None or row.body is None:
             return
-        message = read_own(gateway, row)
-        effects.after_acked(gateway, session, message, gateway.now())
+        effects.after_acked(gateway, session, read_own(gateway, row), gateway.now())
         gateway.metrics.transfers.labels(index.kind, "acked", "permit").inc()
-        if row.acked_at is not None:
-            latency = (row.acked_at - row.created_at).total_seconds()
-            gateway.metrics.delivery_seconds.labels(index.kind).observe(max(latency, 0.0))
+        latency = (gateway.now() - _aware(row.created_at)).total_seconds()
+        gateway.metrics.delivery_seconds.labels(index.kind).observe(max(latency, 0.0))
+
+    return apply
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def read_own(gateway: Gateway, row: Transfer) -> Message:
@@ -86,7 +91,7 @@ def runtime_for(gateway: Gateway) -> GatewayRuntime:
     return GatewayRuntime(session_factory=gateway.sessions, transport=transport,
                           redecide=redecider(gateway), audit=gateway.audit,
                           policy=RetryPolicy.from_settings(gateway.settings.delivery),
-                          actor=gateway.party.org_id, gateway=gateway)
+                          actor=gateway.party.org_id, on_acked=after_ack(gateway))
 
 
 def from_settings(settings: Settings) -> Runtime:

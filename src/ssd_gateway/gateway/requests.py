@@ -7,7 +7,7 @@ the notifier asked for feedback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,20 +18,16 @@ from ssd_gateway.model import (
     SSDExchange,
     SSDMeeting,
     Stafetlog,
-    StafetlogHandoverAnswer,
-    StafetlogHandoverOffer,
     Underretning,
 )
 
 
 @dataclass(frozen=True)
 class Known:
-    """What the registries know that bears on one message's decision."""
+    """What the gateway knows beyond the message (consents, §49a history and the stafetlog's
+    state are added from the registries when the request is hydrated)."""
 
     child: dict[str, Any]
-    consents: list[dict[str, Any]] = field(default_factory=list)
-    ssd_history: list[dict[str, Any]] = field(default_factory=list)
-    stafetlog: dict[str, Any] | None = None
     meeting: dict[str, Any] | None = None
     feedback_requested: bool = False
     feedback_notifier_kind: str | None = None
@@ -86,13 +82,12 @@ def _feedback(record: FeedbackAnswer, known: Known) -> dict[str, Any]:
     return data
 
 
-def _stafetlog(message: Message, known: Known) -> dict[str, Any] | None:
+def _stafetlog(message: Message) -> dict[str, Any] | None:
+    """A full stafetlog carries its own state (handovers get it from the registry)."""
     record = message.record
     if isinstance(record, Stafetlog):
         return {"status": record.status.value,
                 "holder_org_id": record.holder.org_id if record.holder else None}
-    if isinstance(record, StafetlogHandoverOffer | StafetlogHandoverAnswer):
-        return known.stafetlog
     return None
 
 
@@ -125,7 +120,7 @@ def transfer_of(message: Message, known: Known) -> dict[str, Any]:
         transfer["underretning"] = _underretning(record)
     if isinstance(record, FeedbackAnswer):
         transfer["feedback"] = _feedback(record, known)
-    stafetlog = _stafetlog(message, known)
+    stafetlog = _stafetlog(message)
     if stafetlog is not None:
         transfer["stafetlog"] = {k: v for k, v in stafetlog.items() if v is not None}
     meeting = _meeting(message, known)
@@ -141,7 +136,7 @@ def decision_request(message: Message, known: Known, at: datetime,
     """The whole decision request for ``message`` at moment ``at``."""
     request: dict[str, Any] = {
         "at": at.isoformat(), "rule_pack": rule_pack, "transfer": transfer_of(message, known),
-        "child": known.child, "consents": known.consents, "ssd_history": known.ssd_history,
+        "child": known.child, "consents": [], "ssd_history": [],
     }
     if profile:
         request["profile"] = profile
