@@ -23,6 +23,8 @@ from ssd_gateway.gateway.envelope import envelope_for
 from ssd_gateway.gateway.outbound import render_signed
 from ssd_gateway.gateway.runtime import Gateway
 from ssd_gateway.model import Party, parse_record
+from ssd_gateway.policy.request import Party as PolicyParty
+from ssd_gateway.policy.request import parse_consent
 from ssd_gateway.registry import list_consents, revoke_consent
 from ssd_gateway.registry.tables import ConsentRecord
 
@@ -61,8 +63,8 @@ def apply_notice(gateway: Gateway, session: Session, consent: dict[str, Any], se
     except NotFound:
         return 0
     peer = gateway.directory.get(sender)
-    if not any(party["sector"] == peer.sector and party.get("org_id") in (None, peer.org_id)
-               for party in ours["parties"]):
+    if not parse_consent(ours).covers(PolicyParty(peer.org_id, peer.sector, peer.municipality,
+                                                  performs_public_task=False)):
         raise PeerRefused("a consent can only be revoked by an organisation it covers")
     revoke_consent(session, consent["id"], datetime.fromisoformat(consent["revoked_at"]))
     _event(gateway, session, consent, at, sender, "notice_received")

@@ -137,17 +137,7 @@ class XmlPath:
         """
         if self._xpath is not None:
             return _first_of(self.values(node))
-        element, _, kids = node
-        found: list[Any] = [element]
-        for tag in self._tags:
-            if len(found) == 1:
-                one = found[0]
-                index = kids.get(one)
-                if index is None:
-                    index = _children(one, kids)
-                found = index.get(tag, _NONE)
-            else:
-                found = [c for e in found for c in _children(e, kids).get(tag, ())]
+        found = self._found(node)
         attr = self._attr
         for i, e in enumerate(found):
             if attr is not None:
