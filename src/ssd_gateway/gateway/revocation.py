@@ -22,7 +22,7 @@ from ssd_gateway.exceptions import NotFound, PeerRefused
 from ssd_gateway.gateway.envelope import envelope_for
 from ssd_gateway.gateway.outbound import render_signed
 from ssd_gateway.gateway.runtime import Gateway
-from ssd_gateway.model import Party, parse_record
+from ssd_gateway.model import parse_record
 from ssd_gateway.policy.request import Party as PolicyParty
 from ssd_gateway.policy.request import parse_consent
 from ssd_gateway.registry import list_consents, revoke_consent
@@ -75,11 +75,9 @@ def apply_notice(gateway: Gateway, session: Session, consent: dict[str, Any], se
 
 
 def _signed_notice(gateway: Gateway, consent: dict[str, Any], peer_id: str) -> Notice:
-    peer = gateway.directory.get(peer_id)
-    recipient = Party(org_id=peer.org_id, name=peer.name, sector=peer.sector,
-                      municipality=peer.municipality)
     record = parse_record({"kind": "consent", **consent})
-    message = envelope_for(record, gateway.party, recipient, consent_id=consent["id"])
+    message = envelope_for(record, gateway.party, gateway.peer_party(peer_id),
+                           consent_id=consent["id"])
     rendered = render_signed(message, "fhir", gateway.key)
     return Notice("fhir", rendered.body, rendered.message_header_id, rendered.bundle_id)
 

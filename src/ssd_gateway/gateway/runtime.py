@@ -174,6 +174,13 @@ class Gateway:
         asked = transfers.sent_refering_to(session, "feedback_request", underretning_id)
         return {"feedback_requested": bool(asked)}
 
+    def peer_party(self, org_id: str) -> Party:
+        """The directory's peer ``org_id`` as a message party (PeerRefused if unknown)."""
+        peer = self.directory.get(org_id)
+        return Party(org_id=peer.org_id, name=peer.name, sector=peer.sector,
+                     municipality=peer.municipality, cvr=peer.cvr, sor=peer.sor,
+                     kombit_org_id=peer.kombit_org_id)
+
     def record(self, session: Session, event: AuditEvent) -> None:
         """Append an evidence entry in ``session``."""
         self.audit.append(session, event)

@@ -30,7 +30,6 @@ from ssd_gateway.gateway.runtime import Gateway
 from ssd_gateway.gateway.submit import submit
 from ssd_gateway.health import Check, readiness
 from ssd_gateway.model import (
-    Party,
     Person,
     StafetlogHandoverAnswer,
     StafetlogHandoverOffer,
@@ -92,7 +91,7 @@ class Services:
         self._own(who)
         if not to:
             raise RecordInvalid([_problem("to", "the recipient organisation (?to=) is required")])
-        recipient = self._peer_party(to)
+        recipient = self.gateway.peer_party(to)
         send_as = _fmt(fmt)
         mapping = find_mapping(mapping_id)
         results: list[dict[str, Any]] = []
@@ -187,7 +186,7 @@ class Services:
             id=str(uuid.uuid4()), stafetlog_id=stafetlog_id, child_id=child_id,
             from_org_id=self.gateway.party.org_id, to_org_id=body.to_org_id, to_person=to_person,
             offered_at=self.gateway.now(), note=body.note)
-        message = envelope_for(offer, self.gateway.party, self._peer_party(body.to_org_id))
+        message = envelope_for(offer, self.gateway.party, self.gateway.peer_party(body.to_org_id))
         done = submit(self.gateway, message, "fhir", who.name, self.dispatch)
         return {"offer_id": offer.id, "transfer_id": done.transfer_id, "state": done.state,
                 "decision": done.decision}
@@ -258,12 +257,6 @@ class Services:
         return self.transfer(transfer_id, who)
 
     # helpers -----------------------------------------------------------------------------
-    def _peer_party(self, org_id: str) -> Party:
-        peer = self.gateway.directory.get(org_id)
-        return Party(org_id=peer.org_id, name=peer.name, sector=peer.sector,
-                     municipality=peer.municipality, cvr=peer.cvr, sor=peer.sor,
-                     kombit_org_id=peer.kombit_org_id)
-
     def _audit(self, session: Session, who: Principal, action: str, *,
                child_id: str | None = None, **detail: Any) -> None:
         self.gateway.record(session, AuditEvent(
