@@ -21,7 +21,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ssd_gateway.contracts import Acknowledgement, AuditEvent, MessageFormat
+from ssd_gateway.contracts import (
+    FHIR_MEDIA_TYPE,
+    XML_MEDIA_TYPE,
+    Acknowledgement,
+    AuditEvent,
+    MessageFormat,
+)
 from ssd_gateway.exceptions import PeerRefused, Problem, RecordInvalid, UnsafeInput
 from ssd_gateway.gateway import effects, received
 from ssd_gateway.gateway.requests import child_id_of, consent_contract
@@ -135,7 +141,8 @@ class GatewayInbox:
             return _ack(envelope, "ok", warnings=(MANUAL_REVIEW_WARNING,))
         self.gateway.quarantine.add(NewEntry(
             source="federation", reason_codes=sorted({p.code for p in problems}),
-            problems=problem_data, payload=body, content_type=_content_type(format),
+            problems=problem_data, payload=body,
+            content_type=FHIR_MEDIA_TYPE if format == "fhir" else XML_MEDIA_TYPE,
             origin=peer.org_id, scope="message", received_at=at))
         self._event(session, "quarantine", peer, envelope, at, "quarantined", problems)
         return _ack(envelope, "fatal-error", issues=tuple(problems))
@@ -191,10 +198,6 @@ def _looks_like_underretning(format: MessageFormat, body: bytes) -> bool:
         return bool(header["eventCoding"]["code"] == "underretning")
     except (ValueError, KeyError, IndexError, TypeError):
         return False
-
-
-def _content_type(format: MessageFormat) -> str:
-    return "application/fhir+json" if format == "fhir" else "application/xml"
 
 
 def _ack(envelope: Envelope, code: Any, *, issues: tuple[Problem, ...] = (),
