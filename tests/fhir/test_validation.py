@@ -46,6 +46,18 @@ def test_not_a_dict_is_a_problem_not_a_crash() -> None:
     assert [p.code for p in validate_bundle([])] == ["fhir_structure"]  # type: ignore[arg-type]
 
 
+def test_shapes_fhir_core_cannot_read_are_problems_not_crashes(
+        bundles: dict[str, dict[str, Any]]) -> None:
+    """A uri given as an array and an unknown resourceType (fhir_core raises TypeError and
+    KeyError on these) are reported as structural problems."""
+    as_array = copy.deepcopy(bundles["consent"])
+    as_array["entry"][0]["fullUrl"] = [as_array["entry"][0]["fullUrl"]]
+    unknown = copy.deepcopy(bundles["consent"])
+    unknown["entry"][1]["resource"]["resourceType"] = "Telegram"
+    for bundle in (as_array, unknown):
+        assert "fhir_structure" in {p.code for p in validate_bundle(bundle)}
+
+
 def test_import_is_lazy() -> None:
     """Importing ssd_gateway.fhir loads neither fhir.resources nor fhirpathpy."""
     code = ("import sys, ssd_gateway.fhir; "

@@ -36,6 +36,11 @@ def structural_problems(bundle: Any) -> list[Problem]:
         return [Problem(_fhir_path(tuple(err["loc"])), "fhir_structure",
                         f"ugyldig FHIR-struktur: {err['msg']}", err["msg"])
                 for err in exc.errors(include_url=False)]
+    except (TypeError, ValueError, AttributeError, LookupError) as exc:
+        # fhir_core has been seen to fail on a shape it does not expect (a list where a uri
+        # belongs, an unknown resourceType: TypeError, KeyError) instead of reporting it.
+        return [Problem("Bundle", "fhir_structure", "ugyldig FHIR-struktur: ulæselig form",
+                        f"invalid FHIR structure: unreadable shape ({type(exc).__name__})")]
     return []
 
 

@@ -31,6 +31,7 @@ import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -115,7 +116,7 @@ def sign_bundle(bundle: Mapping[str, Any], key: SigningKey, *,
     payload = canonical_bundle(bundle)
     protected = {"alg": key.jws_alg, "x5c": [_b64_der(c) for c in key.chain]}
     token = jws.JWS(payload)
-    token.add_signature(jwk.JWK.from_pyca(key.key), alg=key.jws_alg,
+    token.add_signature(key.jwk, alg=key.jws_alg,
                         protected=json.dumps(protected, separators=(",", ":")))
     header, _, signature = token.serialize(compact=True).split(".")
     detached = f"{header}..{signature}"
@@ -145,11 +146,17 @@ def verify_bundle(bundle: Mapping[str, Any], trust: FederationTrust, *,
     chain = _x5c_chain(header)
     signer = trust.verify_signer(chain[0], chain[1:], now)
     try:
-        token.verify(jwk.JWK.from_pyca(chain[0].public_key()), alg=header.get("alg"),
+        token.verify(_public_jwk(chain[0]), alg=header.get("alg"),
                      detached_payload=canonical_bundle(bundle))
     except (JWException, ValueError) as exc:
         raise SignatureInvalid("the Bundle does not match its signature") from exc
     return signer
+
+
+@lru_cache(maxsize=256)
+def _public_jwk(cert: x509.Certificate) -> jwk.JWK:
+    """The certificate's public key as a JWK, converted once per certificate."""
+    return jwk.JWK.from_pyca(cert.public_key())
 
 
 def _detached_jws(bundle: Mapping[str, Any]) -> str:

