@@ -111,7 +111,7 @@ class Bench:
         tls, listen = self.receiver.settings.tls, self.receiver.settings.listen
         assert tls.cert_file and tls.key_file and tls.ca_file
         federation = create_federation_app(self.receiver.directory, self.receiver.trust,
-                                           GatewayInbox(self.receiver))
+                                           GatewayInbox(self.receiver), signer=self.receiver.key)
         self.federation = ServerThread(federation_server_config(
             federation, cert_file=tls.cert_file, key_file=tls.key_file, ca_file=tls.ca_file,
             host="127.0.0.1", port=listen.federation_port))

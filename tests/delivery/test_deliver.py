@@ -222,3 +222,34 @@ def test_on_acked_commits_with_the_acknowledgement_or_not_at_all(outbox: Outbox)
     stored = _row(outbox, other.id)
     assert stored.state == "sending" and stored.ack_code is None
     assert _audit_kinds(outbox, other.id) == ["send_attempt"]
+
+
+def test_the_signed_acknowledgement_is_kept_with_its_digest_in_the_evidence(
+        outbox: Outbox) -> None:
+    """Each answer's bytes land on the row and their SHA-256 in the evidence entry."""
+    import hashlib
+    import json
+
+    clock = FakeClock()
+    answers = iter([("transient-error", b"signed-transient"), ("ok", b"signed-ok")])
+
+    class Answers:
+        def send(self, message: OutboundMessage) -> Acknowledgement:
+            code, body = next(answers)
+            return Acknowledgement(code, message.message_id, message.bundle_id,  # type: ignore[arg-type]
+                                   body=body)
+
+    row = _queue(outbox, clock)
+    transport = Answers()
+    assert _run(outbox, row.id, transport, clock) is Outcome.RETRY
+    assert _row(outbox, row.id).ack_body == b"signed-transient"
+    clock.advance(minutes=5)
+    assert _run(outbox, row.id, transport, clock) is Outcome.ACKED
+    assert _row(outbox, row.id).ack_body == b"signed-ok"
+    with outbox.sessions() as session:
+        details = [json.loads(d) for d in session.scalars(
+            select(test_audit_table.c.detail).where(
+                test_audit_table.c.transfer_id == row.id,
+                test_audit_table.c.kind == "acknowledgement").order_by(test_audit_table.c.seq))]
+    assert [d["ack_sha256"] for d in details] == [
+        hashlib.sha256(b"signed-transient").hexdigest(), hashlib.sha256(b"signed-ok").hexdigest()]

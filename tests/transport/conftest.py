@@ -97,9 +97,10 @@ def gateway(tmp_path: Path) -> Iterator[Gateway]:
     receiver = fed.add(RECEIVER, "social_authority")
     fed.add("skole", "school")
     fed.add("dagtilbud", "daycare")
-    inbox = MemoryInbox()
+    inbox = MemoryInbox(key=receiver.signing_key)
     # The app reads the directory at creation; endpoints only matter to clients.
-    app = create_federation_app(fed.directory(), fed.trust(), inbox)
+    app = create_federation_app(fed.directory(), fed.trust(), inbox,
+                                signer=receiver.signing_key)
     config = federation_server_config(app, cert_file=receiver.cert_file,
                                       key_file=receiver.key_file, ca_file=fed.ca_file, port=0)
     server = ServerThread(config).start()

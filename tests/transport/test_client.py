@@ -20,6 +20,7 @@ from ssd_gateway.exceptions import (
     PermanentDeliveryError,
     RecoverableDeliveryError,
 )
+from ssd_gateway.signing import SigningKey
 from ssd_gateway.testing import ServerThread, ThrowawayFederation
 from ssd_gateway.transport.acks import render_ack
 from ssd_gateway.transport.client import HttpxTransport
@@ -34,11 +35,16 @@ def message(peer: str = RECEIVER) -> OutboundMessage:
 class Scripted:
     """A federation-like server answering whatever status/body the test sets."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: SigningKey) -> None:
+        self.key = key
         self.status = 200
-        self.body = render_ack("fhir", Acknowledgement("ok", "m-1", "b-1"))
+        self.body = self.ack(Acknowledgement("ok", "m-1", "b-1"))
         self.delay = 0.0
         self.peer_ports: list[int] = []
+
+    def ack(self, ack: Acknowledgement, key: SigningKey | None = None) -> bytes:
+        """``ack`` rendered and signed (by the receiver unless ``key`` is given)."""
+        return render_ack("fhir", ack, key or self.key)
 
     async def __call__(self, request: Request) -> Response:
         await request.body()
@@ -54,7 +60,7 @@ def scripted(tmp_path: Path) -> Iterator[tuple[ThrowawayFederation, Scripted]]:
     fed = ThrowawayFederation(tmp_path)
     receiver = fed.add(RECEIVER, "social_authority")
     fed.add("skole")
-    handler = Scripted()
+    handler = Scripted(receiver.signing_key)
 
     async def endpoint(request: Request) -> Response:
         return await handler(request)
@@ -128,7 +134,7 @@ def test_ack_for_another_message_is_permanent(
         scripted: tuple[ThrowawayFederation, Scripted]) -> None:
     """An acknowledgement naming another MessageHeader.id is not ours."""
     fed, handler = scripted
-    handler.body = render_ack("fhir", Acknowledgement("ok", "m-other", "b-1"))
+    handler.body = handler.ack(Acknowledgement("ok", "m-other", "b-1"))
     with transport_for(fed) as transport, pytest.raises(PermanentDeliveryError, match="another"):
         transport.send(message())
 
@@ -137,9 +143,51 @@ def test_non_ok_acknowledgements_are_returned(
         scripted: tuple[ThrowawayFederation, Scripted]) -> None:
     """transient-error and fatal-error are answers: returned, not raised."""
     fed, handler = scripted
-    handler.body = render_ack("fhir", Acknowledgement("transient-error", "m-1", "b-1"))
+    handler.body = handler.ack(Acknowledgement("transient-error", "m-1", "b-1"))
     with transport_for(fed) as transport:
         assert transport.send(message()).code == "transient-error"
+
+
+def test_the_signed_acknowledgement_is_kept_as_proof(
+        scripted: tuple[ThrowawayFederation, Scripted]) -> None:
+    """The returned acknowledgement carries the peer's signed answer byte for byte."""
+    fed, handler = scripted
+    with transport_for(fed) as transport:
+        ack = transport.send(message())
+    assert ack.body == handler.body and b'"signature"' in ack.body
+
+
+def test_unsigned_acknowledgement_is_permanent(
+        scripted: tuple[ThrowawayFederation, Scripted]) -> None:
+    """An answer without the peer's signature proves nothing and is refused."""
+    fed, handler = scripted
+    handler.body = render_ack("fhir", Acknowledgement("ok", "m-1", "b-1"))
+    with transport_for(fed) as transport, pytest.raises(PermanentDeliveryError,
+                                                         match="not validly signed"):
+        transport.send(message())
+
+
+def test_acknowledgement_signed_by_another_member_is_permanent(
+        scripted: tuple[ThrowawayFederation, Scripted]) -> None:
+    """A valid federation signature by someone other than the peer is refused."""
+    fed, handler = scripted
+    other = fed.add("dagtilbud", "daycare")
+    handler.body = handler.ack(Acknowledgement("ok", "m-1", "b-1"), other.signing_key)
+    with transport_for(fed) as transport, pytest.raises(PermanentDeliveryError,
+                                                         match="signed by dagtilbud"):
+        transport.send(message())
+
+
+def test_tampered_acknowledgement_is_permanent(
+        scripted: tuple[ThrowawayFederation, Scripted]) -> None:
+    """A fatal-error turned into ok after signing no longer verifies."""
+    fed, handler = scripted
+    signed = handler.ack(Acknowledgement("fatal-error", "m-1", "b-1"))
+    handler.body = signed.replace(b'"code":"fatal-error"', b'"code":"ok"')
+    assert handler.body != signed
+    with transport_for(fed) as transport, pytest.raises(PermanentDeliveryError,
+                                                         match="not validly signed"):
+        transport.send(message())
 
 
 def test_timeout_is_recoverable(scripted: tuple[ThrowawayFederation, Scripted]) -> None:

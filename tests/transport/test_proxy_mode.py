@@ -43,7 +43,8 @@ def fed(tmp_path: Path) -> ThrowawayFederation:
 def post(fed: ThrowawayFederation, inbox: MemoryInbox, client_ip: str,
          cert_pem: bytes | None, trusted: tuple[str, ...] = ("10.0.0.0/8",)) -> httpx.Response:
     app = create_federation_app(fed.directory(), fed.trust(), inbox,
-                                PeerIdentitySource.proxy(trusted))
+                                PeerIdentitySource.proxy(trusted),
+                                signer=fed.orgs["sosial"].signing_key)
     body = json.dumps(sign_bundle(fhir_bundle("skole"), fed.orgs["skole"].signing_key))
     headers = {"content-type": FHIR}
     if cert_pem is not None:
@@ -85,7 +86,8 @@ def test_missing_forwarded_certificate_is_refused(fed: ThrowawayFederation) -> N
 def test_embedded_mode_ignores_a_forged_header(fed: ThrowawayFederation) -> None:
     """Without proxy mode a client-supplied certificate header counts for nothing."""
     inbox = MemoryInbox()
-    app = create_federation_app(fed.directory(), fed.trust(), inbox)
+    app = create_federation_app(fed.directory(), fed.trust(), inbox,
+                                signer=fed.orgs["sosial"].signing_key)
     headers = {"content-type": FHIR,
                "x-client-cert": quote(certificate_pem(fed.orgs["skole"].signing_key.cert)
                                       .decode())}

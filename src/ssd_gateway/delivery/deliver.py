@@ -15,13 +15,16 @@ own short transaction and nothing is held open while the peer is being called:
 4. **record**, fenced by the attempt number taken at claim time, so a worker that lost its lease
    can never overwrite a newer outcome: ``ok`` → ``acked``; ``transient-error`` or
    ``RecoverableDeliveryError`` → ``transient_error`` with ``next_attempt_at`` after a
-   full-jitter backoff; ``fatal-error`` or ``PermanentDeliveryError`` → ``dead``.
+   full-jitter backoff; ``fatal-error`` or ``PermanentDeliveryError`` → ``dead``. The peer's
+   signed acknowledgement is kept on the row (``ack_body``) and its SHA-256 in the evidence
+   entry, so the sender can later prove what the receiver answered.
 
 Delivering a row that is acked, cancelled, leased by another worker or not yet due does nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -201,56 +204,64 @@ class _Delivery:
 
     def _record(self, row: Transfer, ack: Acknowledgement) -> DeliveryResult:
         codes = tuple(problem.code for problem in ack.issues)
+        proof = _Proof.of(ack)
         if ack.code == "ok":
-            return self._acked(row)
+            return self._acked(row, proof)
         if ack.code == "transient-error":
-            return self._retry(row, codes or ("TRANSIENT_ERROR",), "transient-error")
+            return self._retry(row, codes or ("TRANSIENT_ERROR",), "transient-error", proof)
         return self._stop(row, TransferState.DEAD, codes or ("FATAL_ERROR",), "dead_letter",
-                          "fatal-error")
+                          "fatal-error", proof)
 
-    def _acked(self, row: Transfer) -> DeliveryResult:
+    def _acked(self, row: Transfer, proof: _Proof) -> DeliveryResult:
         now = self.clock()
         values = {"state": TransferState.ACKED.value, "ack_code": "ok", "acked_at": now,
-                  "lease_until": None, "last_error": None}
+                  "lease_until": None, "last_error": None, **proof.values}
         with self.session_factory() as session, session.begin():
             if not self._fenced_update(session, row, now, values):
                 return DeliveryResult(row.id, Outcome.SKIPPED, row.attempts)
-            self._audit(session, row, "acknowledgement", now, (), {"ack": "ok",
-                                                                   "attempt": row.attempts})
+            self._audit(session, row, "acknowledgement", now, (),
+                        {"ack": "ok", "attempt": row.attempts, **proof.detail})
             if self.on_acked is not None:
                 self.on_acked(session, row)
         log.info("transfer %s acked on attempt %d", row.id, row.attempts)
         return DeliveryResult(row.id, Outcome.ACKED, row.attempts)
 
-    def _retry(self, row: Transfer, codes: tuple[str, ...], error: str) -> DeliveryResult:
+    def _retry(self, row: Transfer, codes: tuple[str, ...], error: str,
+               proof: _Proof | None = None) -> DeliveryResult:
         now = self.clock()
+        proof = proof or _Proof()
         if row.attempts >= self.policy.max_attempts:
             return self._stop(row, TransferState.DEAD, (*codes, "ATTEMPTS_EXHAUSTED"),
-                              "dead_letter", error)
+                              "dead_letter", error, proof)
         if now - row.budget_from > self.policy.max_age:
             return self._stop(row, TransferState.DEAD, (*codes, "MAX_AGE_EXCEEDED"),
-                              "dead_letter", error)
+                              "dead_letter", error, proof)
         due = now + self.policy.delay(row.attempts, self.rng)
         values = {"state": TransferState.TRANSIENT_ERROR.value, "next_attempt_at": due,
-                  "lease_until": None, "last_error": error, "ack_code": "transient-error"}
+                  "lease_until": None, "last_error": error, "ack_code": "transient-error",
+                  **proof.values}
         with self.session_factory() as session, session.begin():
             if not self._fenced_update(session, row, now, values):
                 return DeliveryResult(row.id, Outcome.SKIPPED, row.attempts)
             self._audit(session, row, "acknowledgement", now, codes,
-                        {"ack": "transient-error", "attempt": row.attempts})
+                        {"ack": "transient-error", "attempt": row.attempts, **proof.detail})
         log.info("transfer %s attempt %d failed (%s); next at %s", row.id, row.attempts,
                  ",".join(codes), due.isoformat())
         return DeliveryResult(row.id, Outcome.RETRY, row.attempts, due, codes)
 
     def _stop(self, row: Transfer, state: TransferState, codes: tuple[str, ...],
-              kind: AuditKind, error: str | None = None) -> DeliveryResult:
+              kind: AuditKind, error: str | None = None,
+              proof: _Proof | None = None) -> DeliveryResult:
         now = self.clock()
+        proof = proof or _Proof()
         values = {"state": state.value, "lease_until": None,
-                  "last_error": ",".join(codes) + (f" ({error})" if error else "")}
+                  "last_error": ",".join(codes) + (f" ({error})" if error else ""),
+                  **proof.values}
         with self.session_factory() as session, session.begin():
             if not self._fenced_update(session, row, now, values):
                 return DeliveryResult(row.id, Outcome.SKIPPED, row.attempts)
-            self._audit(session, row, kind, now, codes, {"attempt": row.attempts})
+            self._audit(session, row, kind, now, codes, {"attempt": row.attempts,
+                                                         **proof.detail})
         log.warning("transfer %s %s: %s", row.id, state.value, ",".join(codes))
         if self.notify is not None:
             self.notify(SenderNotice(row.id, row.sender, state, codes))
@@ -284,6 +295,28 @@ class _Delivery:
             return
         notify = self.notify
         event.listen(session, "after_commit", lambda _s: notify(notice), once=True)
+
+
+@dataclass(frozen=True)
+class _Proof:
+    """The peer's signed acknowledgement, kept on the row; its digest goes in the evidence."""
+
+    body: bytes = b""
+
+    @classmethod
+    def of(cls, ack: Acknowledgement) -> _Proof:
+        """The proof an acknowledgement carries (none if it came without its bytes)."""
+        return cls(ack.body or b"")
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Row values: the body, when there is one."""
+        return {"ack_body": self.body} if self.body else {}
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """Evidence detail: the SHA-256 of the body, when there is one."""
+        return {"ack_sha256": hashlib.sha256(self.body).hexdigest()} if self.body else {}
 
 
 def _describe(exc: DeliveryError) -> str:

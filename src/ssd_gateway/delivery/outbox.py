@@ -59,6 +59,8 @@ class Transfer(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     ack_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the peer's last acknowledgement as received, signed: the proof of its answer
+    ack_body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     body_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: when the attempt budget and the maximum age start counting (reset by operator retry)
     budget_from: Mapped[datetime] = mapped_column(UTCDateTime)

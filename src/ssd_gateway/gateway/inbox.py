@@ -38,6 +38,7 @@ from ssd_gateway.logs import get_logger
 from ssd_gateway.model import Consent, Message, Underretning
 from ssd_gateway.peers import Peer
 from ssd_gateway.quarantine import NewEntry
+from ssd_gateway.transport.acks import sign_ack
 from ssd_gateway.transport.envelope import Envelope, envelope_of
 from ssd_gateway.transport.inbox import ReceivedMessages
 
@@ -156,16 +157,19 @@ class GatewayInbox:
             detail={"outcome": outcome, "message_id": envelope.message_id}))
 
     def _render(self, format: MessageFormat, body: bytes, ack: Acknowledgement) -> bytes:
+        """The acknowledgement, answering the real request, signed with our key."""
         if format == "xml":
             from ssd_gateway.xml import make_acknowledgement_xml
 
-            return make_acknowledgement_xml(ack.message_id, ack.bundle_id, ack.code,
-                                            ack.issues, ack.warnings)
-        from ssd_gateway.fhir import make_acknowledgement
+            rendered = make_acknowledgement_xml(ack.message_id, ack.bundle_id, ack.code,
+                                                ack.issues, ack.warnings)
+        else:
+            from ssd_gateway.fhir import make_acknowledgement
 
-        bundle = make_acknowledgement(json.loads(body), ack.code, ack.issues, ack.warnings,
-                                      sender=self.gateway.party)
-        return json.dumps(bundle, ensure_ascii=False).encode()
+            rendered = json.dumps(make_acknowledgement(
+                json.loads(body), ack.code, ack.issues, ack.warnings,
+                sender=self.gateway.party), ensure_ascii=False).encode()
+        return sign_ack(format, rendered, self.gateway.key)
 
 
 def read_message(format: MessageFormat, body: bytes) -> Message:

@@ -38,6 +38,7 @@ class GatewayNode:
         tls, listen = gateway.settings.tls, gateway.settings.listen
         assert tls.cert_file and tls.key_file and tls.ca_file
         federation = create_federation_app(gateway.directory, gateway.trust, self.inbox,
+                                           signer=gateway.key,
                                            on_certificate=self._peer_certificate)
         self.federation = ServerThread(federation_server_config(
             federation, cert_file=tls.cert_file, key_file=tls.key_file, ca_file=tls.ca_file,

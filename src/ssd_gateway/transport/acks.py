@@ -4,6 +4,11 @@ FHIR: ``ssd_gateway.fhir`` (a MedCom-style acknowledgement message Bundle: Messa
 ``response.identifier`` = the acknowledged MessageHeader.id and ``response.code`` = ok |
 transient-error | fatal-error, the acknowledged Bundle.id in an extension, an OperationOutcome
 with the project's error codes). XML: ``ssd_gateway.xml`` (``schemas/acknowledgement.xsd``).
+
+An acknowledgement is signed like every other message (a detached JWS in ``Bundle.signature``,
+an enveloped XMLDSig): the sender keeps it as proof that the receiver took the message.
+``read_signed_ack`` verifies the signature against the federation CA and reads only what it
+covers; a caller checks that the signer is the organisation it sent to.
 """
 
 from __future__ import annotations
@@ -12,9 +17,14 @@ import json
 import uuid
 from dataclasses import replace
 
+from ssd_gateway.certs.identity import CertificateIdentity
+from ssd_gateway.certs.trust import FederationTrust
 from ssd_gateway.contracts import Acknowledgement, MessageFormat
 from ssd_gateway.exceptions import GatewayError, Problem, RecordInvalid
 from ssd_gateway.model.party import Party
+from ssd_gateway.signing.jws import sign_bundle, verify_bundle
+from ssd_gateway.signing.keys import SigningKey
+from ssd_gateway.signing.xmldsig import sign_xml, verify_xml
 from ssd_gateway.transport.envelope import parse_json
 from ssd_gateway.xml.ack import make_acknowledgement_xml, read_acknowledgement_xml
 
@@ -22,12 +32,41 @@ from ssd_gateway.xml.ack import make_acknowledgement_xml, read_acknowledgement_x
 _UNNAMED = Party(org_id="ssd-gateway", name="ssd-gateway", sector="other")
 
 
-
-def render_ack(format: MessageFormat, ack: Acknowledgement) -> bytes:
-    """The bytes of ``ack`` in ``format`` (``ack.body`` if the inbox already rendered it)."""
+def render_ack(format: MessageFormat, ack: Acknowledgement,
+               key: SigningKey | None = None) -> bytes:
+    """The bytes of ``ack`` in ``format``, signed with ``key`` if given (``ack.body`` if the
+    inbox already rendered it)."""
     if ack.body:
         return ack.body
-    return _render_fhir(ack) if format == "fhir" else _render_xml(ack)
+    body = _render_fhir(ack) if format == "fhir" else _render_xml(ack)
+    return sign_ack(format, body, key) if key is not None else body
+
+
+def sign_ack(format: MessageFormat, body: bytes, key: SigningKey) -> bytes:
+    """A rendered acknowledgement with the acknowledging gateway's signature added."""
+    if format == "xml":
+        return sign_xml(body, key)
+    return json.dumps(sign_bundle(parse_json(body), key), ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+def read_signed_ack(format: MessageFormat, body: bytes,
+                    trust: FederationTrust) -> tuple[Acknowledgement, CertificateIdentity]:
+    """Verify and read a signed acknowledgement: the answer and who signed it.
+
+    ``SignatureInvalid`` if it is unsigned, tampered or signed outside the federation;
+    ``RecordInvalid`` if the signed content is no acknowledgement. ``body`` of the result is
+    the whole signed acknowledgement as received (the sender's proof).
+    """
+    if format == "xml":
+        verified = verify_xml(body, trust)
+        return replace(parse_ack("xml", verified.signed_xml), body=body), verified.signer
+    try:
+        bundle = parse_json(body)
+    except GatewayError as exc:
+        raise RecordInvalid([_not_an_ack]) from exc
+    signer = verify_bundle(bundle, trust)
+    return replace(parse_ack("fhir", body), body=body), signer
 
 
 def parse_ack(format: MessageFormat, body: bytes) -> Acknowledgement:

@@ -9,7 +9,10 @@
   (other 4xx, TLS or certificate failure, a peer or answer that is not what it should be).
 
 Any acknowledgement the peer sends (ok, transient-error, fatal-error) is returned: it *is* an
-answer; the delivery part decides what a non-ok answer means.
+answer; the delivery part decides what a non-ok answer means. It must be signed by the peer
+(verified against the federation CA, the signer's certificate naming the peer we sent to);
+an unsigned, tampered or foreign-signed answer is a ``PermanentDeliveryError``. The returned
+acknowledgement's ``body`` is the signed answer as received: the proof of receipt.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import httpx
 from cryptography import x509
 
 from ssd_gateway.certs.files import load_certificate
-from ssd_gateway.certs.identity import identity_of
+from ssd_gateway.certs.identity import CertificateIdentity, identity_of
 from ssd_gateway.certs.trust import FederationTrust
 from ssd_gateway.contracts import Acknowledgement, OutboundMessage
 from ssd_gateway.exceptions import (
@@ -36,9 +39,10 @@ from ssd_gateway.exceptions import (
     PeerRefused,
     PermanentDeliveryError,
     RecoverableDeliveryError,
+    SignatureInvalid,
 )
 from ssd_gateway.peers import Peer, PeerDirectory
-from ssd_gateway.transport.acks import parse_ack
+from ssd_gateway.transport.acks import read_signed_ack
 from ssd_gateway.transport.server import FHIR_PATH, XML_PATH
 from ssd_gateway.transport.tls import client_ssl_context
 
@@ -61,7 +65,8 @@ class HttpxTransport:
         max_connections_per_peer: int = 4,
     ) -> None:
         self.directory = directory
-        self.own_certificate = _own_certificate(cert_file, ca_file)
+        self.trust = FederationTrust.from_file(ca_file)
+        self.own_certificate = _own_certificate(cert_file, self.trust)
         self.ssl_context: ssl.SSLContext = client_ssl_context(cert_file, key_file, ca_file,
                                                               key_password)
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
@@ -184,16 +189,31 @@ class HttpxTransport:
             raise PermanentDeliveryError(f"peer {peer.org_id} answered HTTP {status}"
                                          f"{_refusal_code(response)}")
         try:
-            ack = parse_ack(message.format, response.content)
+            ack, signer = read_signed_ack(message.format, response.content, self.trust)
+        except SignatureInvalid as exc:
+            raise PermanentDeliveryError(f"peer {peer.org_id}'s acknowledgement is not validly "
+                                         f"signed: {exc}") from exc
         except GatewayError as exc:
             raise PermanentDeliveryError(f"peer {peer.org_id} answered with no "
                                          "acknowledgement") from exc
+        self._check_ack_signer(peer, signer)
         if ack.message_id != message.message_id:
             raise PermanentDeliveryError(f"peer {peer.org_id} acknowledged another message")
         return ack
 
 
-def _own_certificate(cert_file: Path, ca_file: Path) -> x509.Certificate:
+    def _check_ack_signer(self, peer: Peer, signer: CertificateIdentity) -> None:
+        try:
+            owner = self.directory.for_certificate(signer)
+        except PeerRefused as exc:
+            raise PermanentDeliveryError(f"peer {peer.org_id}'s acknowledgement is signed by "
+                                         "an unknown organisation") from exc
+        if owner.org_id != peer.org_id:
+            raise PermanentDeliveryError(f"peer {peer.org_id}'s acknowledgement is signed by "
+                                         f"{owner.org_id}")
+
+
+def _own_certificate(cert_file: Path, trust: FederationTrust) -> x509.Certificate:
     """Our certificate, checked once against the federation CA while it is valid.
 
     An expired certificate is let through here: ``send`` then fails with a clear
@@ -202,7 +222,7 @@ def _own_certificate(cert_file: Path, ca_file: Path) -> x509.Certificate:
     cert = load_certificate(cert_file)
     if cert.not_valid_before_utc <= datetime.now(UTC) <= cert.not_valid_after_utc:
         try:
-            FederationTrust.from_file(ca_file).verify_peer(cert)
+            trust.verify_peer(cert)
         except PeerRefused as exc:
             raise ConfigurationError("our certificate is not from the federation CA") from exc
     return cert

@@ -30,6 +30,7 @@ from ssd_gateway.contracts import Acknowledgement, MessageFormat
 from ssd_gateway.db import Base
 from ssd_gateway.exceptions import Problem, RecordInvalid
 from ssd_gateway.peers import Peer
+from ssd_gateway.signing.keys import SigningKey
 from ssd_gateway.transport.acks import parse_ack, render_ack
 from ssd_gateway.transport.envelope import envelope_of
 
@@ -119,10 +120,12 @@ Handler = Callable[[Peer, MessageFormat, bytes], Acknowledgement | None]
 class MemoryInbox:
     """An in-memory inbox for tests: applies the duplicate rules and records what arrived.
 
-    ``handler`` may return an acknowledgement, raise, or return ``None`` for ``ok``.
+    ``handler`` may return an acknowledgement, raise, or return ``None`` for ``ok``; with a
+    ``key`` its acknowledgements are signed, as a gateway's are.
     """
 
     handler: Handler | None = None
+    key: SigningKey | None = None
     received: list[tuple[str, MessageFormat, bytes]] = field(default_factory=list)
     _answers: dict[tuple[str, str], tuple[str, Acknowledgement]] = field(default_factory=dict)
     _by_message: dict[tuple[str, str], Acknowledgement] = field(default_factory=dict)
@@ -143,7 +146,7 @@ class MemoryInbox:
                 self._answers[key] = (envelope.message_id, earlier)
                 return earlier
             ack = self._process(peer, format, body, envelope.bundle_id, envelope.message_id)
-            ack = replace(ack, body=render_ack(format, ack))
+            ack = replace(ack, body=render_ack(format, ack, self.key))
             self._answers[key] = (envelope.message_id, ack)
             self._by_message[(peer.org_id, envelope.message_id)] = ack
             return ack

@@ -7,7 +7,9 @@
 2. the message's envelope is read (400) and its sender must be that peer (403);
 3. the signature must verify and its signer must be that peer as well (422);
 4. the ``Inbox`` decides and answers with an ``Acknowledgement`` (200, ok / transient-error /
-   fatal-error): duplicates, inbound policy, storage and quarantine live behind it.
+   fatal-error): duplicates, inbound policy, storage and quarantine live behind it. Every
+   acknowledgement is signed with the gateway's key (the inbox signs what it renders and
+   remembers; the endpoint signs the ones it makes from the inbox's errors).
 
 A refusal before step 4 is answered with an OperationOutcome and an HTTP error status (the
 sender's client treats 4xx as permanent); no body, name or CPR number is ever logged.
@@ -49,6 +51,7 @@ from ssd_gateway.exceptions import (
 )
 from ssd_gateway.peers import Peer, PeerDirectory
 from ssd_gateway.signing.jws import verify_bundle
+from ssd_gateway.signing.keys import SigningKey
 from ssd_gateway.signing.xmldsig import parse_xml, verify_xml
 from ssd_gateway.transport.acks import render_ack
 from ssd_gateway.transport.envelope import Envelope, parse_json, read_envelope, sender_org_id
@@ -101,6 +104,8 @@ class FederationEndpoint:
     directory: PeerDirectory
     trust: FederationTrust
     inbox: Inbox
+    #: signs the acknowledgements the endpoint renders itself
+    signer: SigningKey
     identity_source: PeerIdentitySource = field(default_factory=PeerIdentitySource)
     #: told of every verified peer certificate (the gateway watches their expiry)
     on_certificate: Callable[[Peer, CertificateIdentity], None] | None = None
@@ -180,11 +185,12 @@ def create_federation_app(
     inbox: Inbox,
     identity_source: PeerIdentitySource | None = None,
     *,
+    signer: SigningKey,
     max_body_bytes: int = MAX_BODY_BYTES,
     on_certificate: Callable[[Peer, CertificateIdentity], None] | None = None,
 ) -> Starlette:
     """The federation ASGI app (serve it with ``federation_server_config``)."""
-    endpoint = FederationEndpoint(directory, trust, inbox,
+    endpoint = FederationEndpoint(directory, trust, inbox, signer,
                                   identity_source or PeerIdentitySource(), on_certificate)
 
     def route(format: MessageFormat, media_type: str) -> Callable[[Request], Any]:
@@ -198,7 +204,8 @@ def create_federation_app(
             except Refusal as refusal:
                 log.warning("federation refusal %s %s", refusal.status, refusal.code)
                 return _refusal(refusal)
-            return Response(render_ack(format, ack), 200, media_type=media_type)
+            return Response(render_ack(format, ack, endpoint.signer), 200,
+                            media_type=media_type)
         return receive
 
     routes = [
