@@ -38,7 +38,7 @@ from ssd_gateway.logs import get_logger
 from ssd_gateway.model import Consent, Message, Underretning
 from ssd_gateway.peers import Peer
 from ssd_gateway.quarantine import NewEntry
-from ssd_gateway.transport.acks import sign_ack
+from ssd_gateway.transport.acks import sign_ack, sign_ack_bundle
 from ssd_gateway.transport.envelope import Envelope, envelope_of
 from ssd_gateway.transport.inbox import ReceivedMessages
 
@@ -161,15 +161,14 @@ class GatewayInbox:
         if format == "xml":
             from ssd_gateway.xml import make_acknowledgement_xml
 
-            rendered = make_acknowledgement_xml(ack.message_id, ack.bundle_id, ack.code,
-                                                ack.issues, ack.warnings)
-        else:
-            from ssd_gateway.fhir import make_acknowledgement
+            return sign_ack("xml", make_acknowledgement_xml(
+                ack.message_id, ack.bundle_id, ack.code, ack.issues, ack.warnings),
+                self.gateway.key)
+        from ssd_gateway.fhir import make_acknowledgement
 
-            rendered = json.dumps(make_acknowledgement(
-                json.loads(body), ack.code, ack.issues, ack.warnings,
-                sender=self.gateway.party), ensure_ascii=False).encode()
-        return sign_ack(format, rendered, self.gateway.key)
+        return sign_ack_bundle(make_acknowledgement(
+            json.loads(body), ack.code, ack.issues, ack.warnings, sender=self.gateway.party),
+            self.gateway.key)
 
 
 def read_message(format: MessageFormat, body: bytes) -> Message:

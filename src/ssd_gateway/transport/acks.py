@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from ssd_gateway.certs.identity import CertificateIdentity
 from ssd_gateway.certs.trust import FederationTrust
@@ -46,7 +47,12 @@ def sign_ack(format: MessageFormat, body: bytes, key: SigningKey) -> bytes:
     """A rendered acknowledgement with the acknowledging gateway's signature added."""
     if format == "xml":
         return sign_xml(body, key)
-    return json.dumps(sign_bundle(parse_json(body), key), ensure_ascii=False,
+    return sign_ack_bundle(parse_json(body), key)
+
+
+def sign_ack_bundle(bundle: dict[str, Any], key: SigningKey) -> bytes:
+    """An acknowledgement Bundle signed and serialised for the wire."""
+    return json.dumps(sign_bundle(bundle, key), ensure_ascii=False,
                       separators=(",", ":")).encode()
 
 
@@ -66,7 +72,7 @@ def read_signed_ack(format: MessageFormat, body: bytes,
     except GatewayError as exc:
         raise RecordInvalid([_not_an_ack]) from exc
     signer = verify_bundle(bundle, trust)
-    return replace(parse_ack("fhir", body), body=body), signer
+    return replace(_read_fhir(bundle), body=body), signer
 
 
 def parse_ack(format: MessageFormat, body: bytes) -> Acknowledgement:
@@ -99,9 +105,19 @@ def _render_fhir(ack: Acknowledgement) -> bytes:
 
 
 def _parse_fhir(body: bytes) -> Acknowledgement:
+    return replace(_read_fhir(parse_json(body)), body=body)
+
+
+def _read_fhir(bundle: dict[str, Any]) -> Acknowledgement:
+    """The acknowledgement of a parsed Bundle, errors translated as ``parse_ack`` does."""
     from ssd_gateway.fhir import read_acknowledgement
 
-    return replace(read_acknowledgement(parse_json(body)), body=body)
+    try:
+        return read_acknowledgement(bundle)
+    except GatewayError as exc:
+        raise RecordInvalid([_not_an_ack]) from exc
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        raise RecordInvalid([_not_an_ack]) from exc
 
 
 def _render_xml(ack: Acknowledgement) -> bytes:
