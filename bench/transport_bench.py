@@ -4,6 +4,7 @@ loopback, next to a plain mTLS keep-alive POST of the same bytes, in the same ru
     PYTHONPATH=src python bench/transport_bench.py                  # 8 s per variant
     PYTHONPATH=src python bench/transport_bench.py --seconds 20 --count 20000
     PYTHONPATH=src python bench/transport_bench.py --profile 300    # cProfile the gateway path
+    PYTHONPATH=src python bench/transport_bench.py --stages 300     # CPU per stage, unprofiled
 
 A sandbox federation (``write_sandbox``) in a temporary directory; the sending gateway is the
 daycare ``bh-solsikken``, the receiving one the school ``skole-valby``, both opened with
@@ -42,6 +43,7 @@ import os
 import pstats
 import resource
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -249,6 +251,62 @@ def profile(bench: Bench, count: int, top: int) -> None:
         print(f"=== {name}: own time ===\n{out.getvalue()}")
 
 
+#: (label, object path from the Bench, method): the stages ``--stages`` times
+STAGES = (
+    ("sender: render, validate, sign (all three)", "module", "render_signed"),
+    ("sender: fhir.resources structural validation", "validation", "structural_problems"),
+    ("sender: project invariants", "validation", "check_invariants"),
+    ("sender: HttpxTransport.send (client side, ack verified)", "transport", "send"),
+    ("receiver: FederationEndpoint.handle (all below)", "endpoint", "handle"),
+    ("receiver: identity, sender and signature checks", "endpoint", "verify"),
+    ("receiver: GatewayInbox.receive (one transaction)", "inbox", "receive"),
+    ("receiver: duplicate lookup", "answers", "seen"),
+    ("receiver: read the Bundle into a Message", "inbox_module", "read_message"),
+    ("receiver: inbound policy decision", "gateway", "decide"),
+    ("receiver: evidence entries", "gateway", "record"),
+    ("receiver: registry effects", "effects", "after_receive"),
+    ("receiver: acknowledgement rendered and signed", "inbox", "_render"),
+)
+
+
+def stages(bench: Bench, count: int) -> None:
+    """Thread CPU per transfer of each stage (no profiler), over ``count`` transfers."""
+    import ssd_gateway.fhir.validation as validation
+    import ssd_gateway.gateway.inbox as inbox_module
+
+    endpoint = bench.federation.server.config.app.state.endpoint
+    owners: dict[str, Any] = {
+        "module": sys.modules[__name__], "transport": bench.transport, "endpoint": endpoint,
+        "inbox": endpoint.inbox, "answers": endpoint.inbox.answers,
+        "inbox_module": inbox_module, "gateway": bench.receiver,
+        "effects": inbox_module.effects, "validation": validation}
+    spent: dict[str, float] = dict.fromkeys((label for label, _, _ in STAGES), 0.0)
+    for label, owner, name in STAGES:
+        _time_calls(owners[owner], name, label, spent)
+    cpu0 = time.process_time()
+    for _ in range(count):
+        bench.gateway_once()
+    total = 1000 * (time.process_time() - cpu0) / count
+    print(f"\n{count} gateway transfers, process CPU {total:.2f} ms per transfer "
+          "(all threads)\n\n| stage | thread CPU ms per transfer |\n|---|---|")
+    for label, value in spent.items():
+        print(f"| {label} | {1000 * value / count:.3f} |")
+
+
+def _time_calls(owner: Any, name: str, label: str, spent: dict[str, float]) -> None:
+    """Replace ``owner.name`` by a wrapper adding its thread CPU time to ``spent[label]``."""
+    inner = getattr(owner, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.thread_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[label] += time.thread_time() - start
+
+    setattr(owner, name, timed)
+
+
 def main() -> None:
     """Parse the options, set up, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -265,6 +323,8 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="instead of timing, cProfile N gateway transfers")
     parser.add_argument("--top", type=int, default=30, help="rows per profile listing")
+    parser.add_argument("--stages", type=int, default=0, metavar="N",
+                        help="instead of timing, thread CPU per stage over N transfers")
     args = parser.parse_args()
     rounds = max(1, args.rounds)
     per_count = max(1, args.count // rounds)
@@ -281,6 +341,9 @@ def main() -> None:
                 bench.plain_once()
             if args.profile:
                 profile(bench, args.profile, args.top)
+                return
+            if args.stages:
+                stages(bench, args.stages)
                 return
             variants = {"gateway": bench.gateway_once, "plain": bench.plain_once}
             blocks: list[Block] = []
