@@ -72,12 +72,21 @@ def _document_failure(mapping: Mapping, failure: SourceFailure, index: int) -> R
 def map_record(mapping: Mapping, record: SourceRecord, settings: ValidationSettings,
                explain: bool = False) -> Outcome:
     """Map one source record to a Mapped or Rejected outcome."""
+    if not explain and not record.problems and mapping.fast is not None:
+        # The common case: the compiled fast path builds the data; if it gives up, or the
+        # model refuses the data, the rules below run and report every problem.
+        data = mapping.fast.build(record.node)
+        if data is not None:
+            data["kind"] = mapping.kind
+            try:
+                return Mapped(record.index, record.location, parse_record(data, settings), [])
+            except RecordInvalid:
+                pass
     root = Obj(record.location)
     for rule in mapping.rules:
         rule.apply(record.node, root, record.location)
     invalid: RecordInvalid | None = None
     if not explain and not record.problems:
-        # The common case: no problem so far; build the data without per-path bookkeeping.
         data, flagged = plain(root)
         if not flagged:
             data["kind"] = mapping.kind

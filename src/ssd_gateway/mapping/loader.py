@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ssd_gateway.mapping.errors import MappingInvalid, SpecProblem
+from ssd_gateway.mapping.fast import FastBuilder, compile_fast
 from ssd_gateway.mapping.rules import Condition, GroupRule, ObjectRule, PartPath, Rule, ValueRule
 from ssd_gateway.mapping.sources import Format, SourcePath
 from ssd_gateway.mapping.sources.csvsrc import CsvFormat
@@ -47,6 +48,12 @@ class Mapping:
     rules: list[Rule]
     #: target path with ``[]`` for indices → the source path the mapping reads it from
     sources_of: dict[str, str] = field(default_factory=dict)
+    #: the rules compiled to build a record's data without bookkeeping (see ``fast``)
+    fast: FastBuilder | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.fast is None:
+            self.fast = compile_fast(self.rules, xml=isinstance(self.format, XmlFormat))
 
     @property
     def id(self) -> str:

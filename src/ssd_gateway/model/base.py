@@ -51,6 +51,12 @@ def fail(code: str, **context: Any) -> PydanticCustomError:
 
 
 def _danish_date(value: object, info: ValidationInfo) -> date:
+    if value.__class__ is str:
+        # the common case (ISO text, as mappings and messages write it) without the settings
+        try:
+            return date.fromisoformat(value)  # type: ignore[arg-type]
+        except ValueError:
+            pass
     try:
         return parse_danish_date(value, settings_of(info).year_pivot)
     except ValueError as exc:
@@ -101,7 +107,12 @@ class Model(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_printable(cls, value: object) -> object:
-        _no_control_characters(value)
+        # called for every field of every record: the two common cases inline
+        if value.__class__ is str:
+            if _CONTROL.search(value):  # type: ignore[arg-type]
+                raise fail("control_character")
+        elif value.__class__ is list or isinstance(value, str):  # lists, str subclasses
+            _no_control_characters(value)
         return value
 
 

@@ -80,6 +80,8 @@ class XmlPath:
             self._compile_simple(text, namespaces)
         else:
             self._compile_xpath(text, namespaces)
+        #: ``first(node)[0]``, specialised for this path (the mapping's fast path)
+        self.first_value: Callable[[tuple[Any, str, Kids]], Any] = self._first_value()
 
     def _compile_simple(self, text: str, namespaces: dict[str, str]) -> None:
         steps = text.split("/")
@@ -150,6 +152,43 @@ class XmlPath:
             if value:
                 return value, i
         return None, -1
+
+    def _first_value(self) -> Callable[[tuple[Any, str, Kids]], Any]:
+        if self._xpath is not None or len(self._tags) > 1:
+            def general(node: tuple[Any, str, Kids]) -> Any:
+                return self.first(node)[0]
+
+            return general
+        tag, attr = (self._tags[0] if self._tags else None), self._attr
+
+        def one_step(node: tuple[Any, str, Kids]) -> Any:
+            element, _, kids = node
+            if tag is None:
+                found = [element]
+            else:
+                children = kids.get(element)
+                if children is None:
+                    children = _children(element, kids)
+                found = children.get(tag, _NONE)
+            for e in found:
+                if attr is not None:
+                    value = e.get(attr)
+                    if value is None:
+                        continue
+                else:
+                    value = (e.text or "") if len(e) == 0 else "".join(e.itertext())
+                value = value.strip()
+                if value:
+                    return value
+            return None
+
+        return one_step
+
+    def child_steps(self) -> tuple[tuple[str, ...], str | None] | None:
+        """(child tags, attribute or None) of a plain child path; None for other XPath."""
+        if self._xpath is not None:
+            return None
+        return tuple(self._tags), self._attr
 
     def locate(self, node: tuple[Any, str, Kids], index: int) -> SourceLocation:
         """``record-xpath/path[i]`` and the line of the matched element."""

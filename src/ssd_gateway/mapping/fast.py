@@ -1,0 +1,340 @@
+"""The fast path of a mapping: the record's plain data, built by code compiled from the rules.
+
+The rules (``rules.py``) build a tree of ``Leaf`` objects that remember where every value
+came from, so that a problem can be reported at its source location and ``--explain`` can
+show what became what; ``build.plain`` then turns that tree into the record's data. Most
+records have no problem, and for them all that bookkeeping is thrown away. ``compile_fast``
+writes one Python function per mapping that reads the same values, applies the same
+transforms, conditions, defaults and constants and builds plain dicts and lists directly:
+XML child paths are walked once per record and element (``sl:AfsnitB/...`` is found once for
+all the fields below it), and a field costs a few lines instead of a few calls.
+
+The moment anything is off (a transform fails, a required value is missing) the function
+gives up and ``FastBuilder.build`` returns ``None``; the engine then runs the rules, which
+report every problem with its location. So the fast path only ever produces what the rules
+would have produced (``tests/mapping/test_fast.py`` compares the two on every shipped
+mapping and on systematically varied and broken inputs), and never a problem of its own.
+
+Why generating code is safe here: the source is built only from fixed text, variable names
+this module makes up (``e3``, ``p7``) and numbers. Every value that comes from a mapping
+file (tag and attribute names, target field names, constants, defaults, code maps) enters
+the function as a global of its namespace (``k12``), never as text in the source; a test
+checks that the source holds no quote character at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from ssd_gateway.mapping.build import Steps
+from ssd_gateway.mapping.rules import GroupRule, ObjectRule, Rule, ValueRule
+from ssd_gateway.mapping.sources import missing
+from ssd_gateway.mapping.sources.xmlsrc import XmlPath, _children, element_text
+from ssd_gateway.mapping.transforms import TransformFailed
+
+_NONE: list[Any] = []
+
+
+class _GiveUp(Exception):
+    """Something the rules would report as a problem: leave the record to them."""
+
+
+class _Indexed(dict[int, Any]):
+    """A list filled by index (``granted_by[1].name``); gaps close when the record is done."""
+
+
+class FastBuilder:
+    """The compiled fast path of one mapping's rules."""
+
+    def __init__(self, build: Callable[[Any], dict[str, Any]], source: str) -> None:
+        self._build = build
+        #: the generated source (for tests and for the curious)
+        self.source = source
+
+    def build(self, node: Any) -> dict[str, Any] | None:
+        """The record's data as ``build.plain`` would give it, or None to use the rules."""
+        try:
+            return self._build(node)
+        except (_GiveUp, TransformFailed):
+            return None
+
+
+def compile_fast(rules: Sequence[Rule], *, xml: bool) -> FastBuilder:
+    """Compile a loaded mapping's ``rules`` into their fast path (``xml``: XML records)."""
+    writer = _Writer()
+    source = writer.function(rules, xml)
+    namespace = {**writer.constants, **_HELPERS}
+    exec(compile(source, "<mapping fast path>", "exec"), namespace)
+    return FastBuilder(namespace["build"], source)
+
+
+# -- helpers the generated code calls ------------------------------------------------------
+
+
+def _kid(kids: dict[Any, dict[str, list[Any]]], elements: list[Any], tag: str) -> list[Any]:
+    """The children with ``tag`` of every element in ``elements``, in document order."""
+    if len(elements) == 1:
+        one = elements[0]
+        found = kids.get(one)
+        if found is None:
+            found = _children(one, kids)
+        return found.get(tag, _NONE)
+    out: list[Any] = []
+    for element in elements:
+        found = kids.get(element)
+        if found is None:
+            found = _children(element, kids)
+        out += found.get(tag, _NONE)
+    return out
+
+
+def _put_indexed(out: dict[str, Any], steps: Steps, value: Any) -> None:
+    node: Any = out
+    for name, index in steps[:-1]:
+        child = node.get(name)
+        if child is None:
+            child = node[name] = _Indexed() if index is not None else {}
+        if index is not None:
+            entry = child.get(index)
+            if entry is None:
+                entry = child[index] = {}
+            child = entry
+        node = child
+    name, index = steps[-1]
+    if index is None:
+        node[name] = value
+        return
+    seq = node.get(name)
+    if seq is None:
+        seq = node[name] = _Indexed()
+    seq[index] = value
+
+
+def _closed(value: Any) -> Any:
+    """Lists filled by index become lists in index order; everything else is kept."""
+    if isinstance(value, _Indexed):
+        return [_closed(value[i]) for i in sorted(value)]
+    if isinstance(value, dict):
+        return {name: _closed(child) for name, child in value.items()}
+    if isinstance(value, list):
+        return [_closed(item) for item in value]
+    return value
+
+
+_HELPERS: dict[str, Any] = {
+    "_kid": _kid, "_text": element_text, "_missing": missing, "_GiveUp": _GiveUp,
+    "_put_indexed": _put_indexed, "_closed": _closed, "_NOWHERE": "",
+}
+
+
+# -- the code writer -----------------------------------------------------------------------
+
+
+@dataclass
+class _Scope:
+    """Where rules are applied: a source node, maybe an element, and the object they fill."""
+
+    node: str
+    out: str
+    element: str | None = None
+    #: child-tag path below ``element`` → the variable holding the elements found there
+    found: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+
+@dataclass
+class _Writer:
+    """Writes the source of ``build(node)``; values from the mapping become ``kN`` globals."""
+
+    lines: list[str] = field(default_factory=list)
+    constants: dict[str, Any] = field(default_factory=dict)
+    depth: int = 1
+    counter: int = 0
+    indexed: bool = False
+
+    def function(self, rules: Sequence[Rule], xml: bool) -> str:
+        """The whole source: ``build(node)`` returning the record's data."""
+        if xml:  # an XML record node is (element, where, per-record child index)
+            self.line("element, _where, kids = node")
+        self.line("out = {}")
+        self._scope_rules(rules, _Scope("node", "out", "element" if xml else None))
+        self.line("return _closed(out)" if self.indexed else "return out")
+        return "def build(node):\n" + "\n".join(self.lines) + "\n"
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    @contextmanager
+    def block(self, head: str) -> Iterator[None]:
+        self.line(head)
+        self.depth += 1
+        yield
+        self.depth -= 1
+
+    def name(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def const(self, value: Any) -> str:
+        name = f"k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    # -- scopes and the paths they read --------------------------------------------------
+
+    def _scope_rules(self, rules: Sequence[Rule], scope: _Scope) -> None:
+        if scope.element is not None:
+            for tags in sorted(_tag_paths(rules), key=len):
+                self._find(scope, tags)
+        for rule in rules:
+            self._rule(rule, scope)
+
+    def _find(self, scope: _Scope, tags: tuple[str, ...]) -> str:
+        """The variable with the elements at ``tags`` below the scope's element."""
+        if not tags:
+            return f"[{scope.element}]"
+        known = scope.found.get(tags)
+        if known is not None:
+            return known
+        parent = self._find(scope, tags[:-1])
+        var = self.name("p")
+        self.line(f"{var} = _kid(kids, {parent}, {self.const(tags[-1])})")
+        scope.found[tags] = var
+        return var
+
+    # -- rules --------------------------------------------------------------------------
+
+    def _rule(self, rule: Rule, scope: _Scope) -> None:
+        if rule.when is not None:
+            with self.block(f"if {self.const(rule.when.holds)}({scope.node}):"):
+                self._body(rule, scope)
+        else:
+            self._body(rule, scope)
+
+    def _body(self, rule: Rule, scope: _Scope) -> None:
+        if isinstance(rule, ObjectRule):
+            for child in rule.children:
+                self._rule(child, scope)
+            if not rule.children:
+                self.line("pass")
+        elif isinstance(rule, GroupRule):
+            self._group(rule, scope)
+        elif rule.has_const and rule.const is not None:
+            self._set(rule.steps, scope.out, self.const(rule.const))
+        elif rule.has_const:
+            self.line("pass")
+        else:
+            self._value(rule, scope)
+
+    def _value(self, rule: ValueRule, scope: _Scope) -> None:
+        simple = _simple(rule.xml_path) if scope.element is not None else None
+        if simple is not None:
+            self._read_simple(scope, *simple)
+        elif rule.xml_path is not None:
+            self.line(f"v = {self.const(rule.xml_path.first_value)}({scope.node})")
+        else:
+            self.line(f"v = {self.const(rule._read)}({scope.node})[0]")
+        with self.block("if v is not None:"):
+            for fn in rule.transforms:
+                self.line(f"v = {self.const(fn)}(v)")
+            test = ("if not _missing(v):" if rule.transforms else
+                    None if simple is not None else "if v.__class__ is not list or v:")
+            if test is None:
+                self._set(rule.steps, scope.out, "v")
+            else:
+                with self.block(test):
+                    self._set(rule.steps, scope.out, "v")
+        with self.block("else:"):
+            self._absent(rule, scope)
+
+    def _read_simple(self, scope: _Scope, tags: tuple[str, ...], attr: str | None) -> None:
+        """``v`` = the first non-blank value at the path, stripped, else None."""
+        # an element without text reads as None here, as blank there: both are skipped
+        read = f"x.get({self.const(attr)})" if attr is not None else \
+            "x.text if len(x) == 0 else _text(x)"
+        self.line("v = None")
+        with self.block(f"for x in {self._find(scope, tags)}:"):
+            self.line(f"t = {read}")
+            with self.block("if t is not None:"):
+                self.line("t = t.strip()")
+                with self.block("if t:"):
+                    self.line("v = t")
+                    self.line("break")
+
+    def _absent(self, rule: ValueRule, scope: _Scope) -> None:
+        if rule.has_default and rule.default is not None:
+            self._set(rule.steps, scope.out, self.const(rule.default))
+        elif rule.required and not rule.has_default:
+            self.line("raise _GiveUp")
+        else:
+            self.line("pass")
+
+    def _group(self, rule: GroupRule, scope: _Scope) -> None:
+        items, entry = self.name("items"), self.name("o")
+        self.line(f"{items} = []")
+        simple = _simple(rule.each) if rule.split is None else None
+        if scope.element is not None and simple is not None:
+            element = self.name("e")
+            inner = _Scope(self.name("n"), entry, element)
+            head = f"for {element} in {self._find(scope, simple[0])}:"
+            with self.block(head):
+                self.line(f"{inner.node} = ({element}, _NOWHERE, kids)")
+                self._entry(rule, inner, items)
+        else:
+            inner = _Scope(self.name("n"), entry)
+            entries = self.const(_generic_entries(rule))
+            with self.block(f"for {inner.node} in {entries}({scope.node}):"):
+                self._entry(rule, inner, items)
+        with self.block(f"if {items}:"):
+            self._set(rule.steps, scope.out, items)
+
+    def _entry(self, rule: GroupRule, inner: _Scope, items: str) -> None:
+        self.line(f"{inner.out} = {{}}")
+        self._scope_rules(rule.children, inner)
+        with self.block(f"if {inner.out}:"):
+            self.line(f"{items}.append({inner.out})")
+
+    def _set(self, steps: Steps, out: str, value: str) -> None:
+        if any(index is not None for _, index in steps):
+            self.indexed = True
+            self.line(f"_put_indexed({out}, {self.const(steps)}, {value})")
+            return
+        target = out
+        for step, _ in steps[:-1]:
+            key, child = self.const(step), self.name("d")
+            self.line(f"{child} = {target}.get({key})")
+            with self.block(f"if {child} is None:"):
+                self.line(f"{child} = {target}[{key}] = {{}}")
+            target = child
+        self.line(f"{target}[{self.const(steps[-1][0])}] = {value}")
+
+
+def _simple(path: Any) -> tuple[tuple[str, ...], str | None] | None:
+    """(child tags, attribute) of a plain XML child path, else None."""
+    return path.child_steps() if isinstance(path, XmlPath) else None
+
+
+def _tag_paths(rules: Sequence[Rule]) -> set[tuple[str, ...]]:
+    """Every child-tag path the rules of one scope read (not inside their groups' entries)."""
+    found: set[tuple[str, ...]] = set()
+    for rule in rules:
+        if isinstance(rule, ObjectRule):
+            found |= _tag_paths(rule.children)
+        elif isinstance(rule, GroupRule):
+            simple = _simple(rule.each) if rule.split is None else None
+            if simple is not None:
+                found.add(simple[0])
+        elif not rule.has_const and (simple := _simple(rule.xml_path)) is not None:
+            found.add(simple[0])
+    return found
+
+
+def _generic_entries(rule: GroupRule) -> Callable[[Any], list[Any]]:
+    entries = rule._entries  # split texts, JSON arrays, XPath expressions
+
+    def nodes(node: Any) -> list[Any]:
+        return [entry for entry, _ in entries(node)]
+
+    return nodes
