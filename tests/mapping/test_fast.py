@@ -214,3 +214,38 @@ def test_the_generated_source_holds_no_text_from_the_mapping(school: Mapping, da
         fast = compile_fast(mapping.rules, xml=mapping.format.content_type == "application/xml")
         assert "def build(node):" in fast.source
         assert "'" not in fast.source and '"' not in fast.source
+
+
+EDGE_MAPPING = """
+id: kanttilfaelde
+version: "1"
+source:
+  format: xml
+  namespaces: {e: "urn:eksempel"}
+  record: /e:Eksport/e:Log
+target:
+  kind: stafetlog
+codes:
+  status: {Aktiv: open, Tom: "", Intet: null}
+fields:
+  id: {path: "@id"}
+  status: {path: "@status", transforms: [{map: status}]}
+  section_a:
+    fields:
+      concern_why: {concat: ["e:A", "e:B"], separator: " / "}
+      discussed_by: {path: "e:Droeftet", transforms: [{split: ";"}]}
+"""
+
+
+@pytest.mark.parametrize("status,droeftet", [
+    ("Aktiv", "a; b"), ("Tom", ";;"), ("Intet", "  "), ("Ukendt", ";x;"), ("", "")])
+def test_transforms_that_give_nothing_map_the_same_both_ways(status: str,
+                                                             droeftet: str) -> None:
+    """A code mapped to blank or null and a split with no parts: the same both ways."""
+    from ssd_gateway.mapping.loader import parse_mapping
+
+    mapping = parse_mapping(EDGE_MAPPING)
+    doc = (f'<e:Eksport xmlns:e="urn:eksempel"><e:Log id="L-1" status="{status}">'
+           f"<e:A> a </e:A><e:B></e:B><e:Droeftet>{droeftet}</e:Droeftet></e:Log>"
+           "</e:Eksport>").encode()
+    assert assert_same(mapping, doc)

@@ -126,7 +126,8 @@ def _closed(value: Any) -> Any:
 
 _HELPERS: dict[str, Any] = {
     "_kid": _kid, "_text": element_text, "_missing": missing, "_GiveUp": _GiveUp,
-    "_put_indexed": _put_indexed, "_closed": _closed, "_NOWHERE": "",
+    "_put_indexed": _put_indexed, "_closed": _closed, "_NOWHERE": "", "_NONE": _NONE,
+    "_children": _children,
 }
 
 
@@ -198,19 +199,47 @@ class _Writer:
         known = scope.found.get(tags)
         if known is not None:
             return known
-        parent = self._find(scope, tags[:-1])
-        var = self.name("p")
-        self.line(f"{var} = _kid(kids, {parent}, {self.const(tags[-1])})")
+        var, tag = self.name("p"), self.const(tags[-1])
+        if len(tags) == 1:
+            self.line(f"{var} = {self._index(scope, ())}.get({tag}, _NONE)")
+        else:
+            parent, index = self._find(scope, tags[:-1]), self._index(scope, tags[:-1])
+            self.line(f"{var} = {index}.get({tag}, _NONE) if {index} is not None "
+                      f"else _kid(kids, {parent}, {tag})")
         scope.found[tags] = var
+        return var
+
+    def _index(self, scope: _Scope, tags: tuple[str, ...]) -> str:
+        """The variable with the child index (tag → elements) of the one element at ``tags``
+        (None when there are several: ``_kid`` then walks them)."""
+        key = ("#index", *tags)
+        known = scope.found.get(key)
+        if known is not None:
+            return known
+        var = self.name("c")
+        if not tags:
+            self.line(f"{var} = _children({scope.element}, kids)")
+        else:
+            parent = self._find(scope, tags)
+            self.line(f"{var} = _children({parent}[0], kids) if len({parent}) == 1 else None")
+        scope.found[key] = var
         return var
 
     # -- rules --------------------------------------------------------------------------
 
     def _rule(self, rule: Rule, scope: _Scope) -> None:
-        if rule.when is not None:
-            with self.block(f"if {self.const(rule.when.holds)}({scope.node}):"):
-                self._body(rule, scope)
+        when = rule.when
+        if when is None:
+            self._body(rule, scope)
+            return
+        simple = _simple(when.path) if scope.element is not None else None
+        if when.test == "present" and simple is not None:
+            # present: some value at the path is not blank, i.e. it has a first value
+            self._read_simple(scope, *simple)
+            head = f"if (v is not None) is {self.const(bool(when.argument))}:"
         else:
+            head = f"if {self.const(when.holds)}({scope.node}):"
+        with self.block(head):
             self._body(rule, scope)
 
     def _body(self, rule: Rule, scope: _Scope) -> None:
@@ -230,8 +259,11 @@ class _Writer:
 
     def _value(self, rule: ValueRule, scope: _Scope) -> None:
         simple = _simple(rule.xml_path) if scope.element is not None else None
+        parts = _concat_parts(rule) if scope.element is not None else None
         if simple is not None:
             self._read_simple(scope, *simple)
+        elif parts is not None:
+            self._read_concat(scope, parts, rule.separator)
         elif rule.xml_path is not None:
             self.line(f"v = {self.const(rule.xml_path.first_value)}({scope.node})")
         else:
@@ -239,8 +271,9 @@ class _Writer:
         with self.block("if v is not None:"):
             for fn in rule.transforms:
                 self.line(f"v = {self.const(fn)}(v)")
-            test = ("if not _missing(v):" if rule.transforms else
-                    None if simple is not None else "if v.__class__ is not list or v:")
+            test = (_NOT_MISSING if rule.transforms else None
+                    if simple is not None or parts is not None else
+                    "if v.__class__ is not list or v:")
             if test is None:
                 self._set(rule.steps, scope.out, "v")
             else:
@@ -254,6 +287,12 @@ class _Writer:
         # an element without text reads as None here, as blank there: both are skipped
         read = f"x.get({self.const(attr)})" if attr is not None else \
             "x.text if len(x) == 0 else _text(x)"
+        if not tags:  # the scope's own element
+            self.line(f"x = {scope.element}")
+            self.line(f"v = {read}")
+            with self.block("if v is not None:"):
+                self.line("v = v.strip() or None")
+            return
         self.line("v = None")
         with self.block(f"for x in {self._find(scope, tags)}:"):
             self.line(f"t = {read}")
@@ -262,6 +301,22 @@ class _Writer:
                 with self.block("if t:"):
                     self.line("v = t")
                     self.line("break")
+
+    def _read_concat(self, scope: _Scope, parts: list[tuple[tuple[str, ...], str | None]],
+                     separator: str) -> None:
+        """``v`` = the non-blank first values of the paths joined, else None."""
+        self.line("q = []")
+        for tags, attr in parts:
+            with self.block(f"for x in {self._find(scope, tags)}:"):
+                read = f"x.get({self.const(attr)})" if attr is not None else \
+                    "x.text if len(x) == 0 else _text(x)"
+                self.line(f"t = {read}")
+                with self.block("if t is not None:"):
+                    self.line("t = t.strip()")
+                    with self.block("if t:"):
+                        self.line("q.append(t)")
+                self.line("break")  # only the first value of each path counts
+        self.line(f"v = {self.const(separator)}.join(q) if q else None")
 
     def _absent(self, rule: ValueRule, scope: _Scope) -> None:
         if rule.has_default and rule.default is not None:
@@ -311,15 +366,32 @@ class _Writer:
         self.line(f"{target}[{self.const(steps[-1][0])}] = {value}")
 
 
+#: ``not sources.missing(v)`` without the call (a transform may give None, blank or [])
+_NOT_MISSING = ("if not (v is None or (isinstance(v, str) and not v.strip())"
+                " or (isinstance(v, list) and not v)):")
+
+
 def _simple(path: Any) -> tuple[tuple[str, ...], str | None] | None:
     """(child tags, attribute) of a plain XML child path, else None."""
     return path.child_steps() if isinstance(path, XmlPath) else None
+
+
+def _concat_parts(rule: ValueRule) -> list[tuple[tuple[str, ...], str | None]] | None:
+    """The plain XML child paths of a concatenation (None if it is none, or not all plain)."""
+    if not rule.concat or rule.has_const:
+        return None
+    parts = [_simple(path) for path in rule.paths]
+    return None if any(p is None for p in parts) else [p for p in parts if p is not None]
 
 
 def _tag_paths(rules: Sequence[Rule]) -> set[tuple[str, ...]]:
     """Every child-tag path the rules of one scope read (not inside their groups' entries)."""
     found: set[tuple[str, ...]] = set()
     for rule in rules:
+        if rule.when is not None and (simple := _simple(rule.when.path)) is not None:
+            found.add(simple[0])
+        if isinstance(rule, ValueRule) and (parts := _concat_parts(rule)) is not None:
+            found.update(tags for tags, _ in parts)
         if isinstance(rule, ObjectRule):
             found |= _tag_paths(rule.children)
         elif isinstance(rule, GroupRule):

@@ -55,8 +55,13 @@ def _children(element: Any, kids: Kids) -> dict[str, list[Any]]:
     if found is None:
         found = {}
         for child in element:
-            if isinstance(child.tag, str):
-                found.setdefault(child.tag, []).append(child)
+            tag = child.tag
+            if tag.__class__ is str:  # not a comment or processing instruction
+                same = found.get(tag)
+                if same is None:
+                    found[tag] = [child]
+                else:
+                    same.append(child)
         kids[element] = found
     return found
 
