@@ -7,32 +7,32 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, Field, ValidationInfo, model_validator
 
-from ssd_gateway.model.base import ChildId, DanishDate, Model, fail, settings_of
+from ssd_gateway.model.base import ChildId, DanishDate, Model, Text, fail, settings_of
 from ssd_gateway.model.codes import Category, ConsentForm, GrantorRole, Purpose, Sector
 
 
 class Grant(Model):
     """One person's part of a consent: a custody holder, or the young person from 15."""
 
-    person_id: str = Field(min_length=1)
+    person_id: Text = Field(min_length=1)
     role: GrantorRole
-    name: str | None = None
+    name: Text | None = None
 
 
 class ConsentParty(Model):
     """A party covered by the consent: a sector, narrowed to one organisation by ``org_id``."""
 
     sector: Sector
-    org_id: str | None = None
-    name: str | None = None
-    contact_person: str | None = None
+    org_id: Text | None = None
+    name: Text | None = None
+    contact_person: Text | None = None
 
 
 class Consent(Model):
     """A parental (and from 15, the young person's) consent to share information."""
 
     kind: Literal["consent"] = "consent"
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     child_id: ChildId
     granted_by: list[Grant] = Field(min_length=1)
     signed_at: DanishDate
@@ -42,7 +42,7 @@ class Consent(Model):
     parties: list[ConsentParty]
     categories: list[Category] = Field(min_length=1)
     purposes: list[Purpose] = Field(min_length=1)
-    purpose_text: str = Field(min_length=1)
+    purpose_text: Text = Field(min_length=1)
     consequences_explained: bool = False
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from ssd_gateway.model.base import ChildId, Model
+from ssd_gateway.model.base import ChildId, Model, Text
 from ssd_gateway.model.codes import Category, Sector
 from ssd_gateway.model.party import Child, Party, Person
 
@@ -22,13 +22,13 @@ class SSDMeeting(Model):
     """A §49a meeting: one initial, then one justified follow-up per child."""
 
     kind: Literal["ssd_meeting"] = "ssd_meeting"
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     child: Child
     at: AwareDatetime
     type: Literal["ssd_49a"] = "ssd_49a"
-    follow_up_of: str | None = None
-    special_case_justification: str | None = None
-    concern_statement: str | None = None
+    follow_up_of: Text | None = None
+    special_case_justification: Text | None = None
+    concern_statement: Text | None = None
     participants: list[MeetingParticipant] = Field(default_factory=list)
 
 
@@ -36,11 +36,11 @@ class SSDExchange(Model):
     """Information exchanged at a §49a meeting (no consent; preventive purpose only)."""
 
     kind: Literal["ssd_exchange"] = "ssd_exchange"
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     child: Child
-    meeting_id: str = Field(min_length=1)
+    meeting_id: Text = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
-    text: str = Field(min_length=1)
+    text: Text = Field(min_length=1)
     at: AwareDatetime
 
 
@@ -48,11 +48,11 @@ class AnonymousConsultation(Model):
     """A case discussed without identifying the child: no CPR, no name."""
 
     kind: Literal["anonymous_consultation"] = "anonymous_consultation"
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     asked_by: Person
     asked_at: AwareDatetime
     age_years: int | None = Field(default=None, ge=0, le=25)
-    question: str = Field(min_length=1)
+    question: Text = Field(min_length=1)
     sector_of_asker: Sector | None = None
 
 
@@ -60,8 +60,8 @@ class PrivateNote(Model):
     """A professional's own note: never transferable (GEN-1), modelled so it can be refused."""
 
     kind: Literal["private_note"] = "private_note"
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     child_id: ChildId
     author: Person
     written_at: AwareDatetime
-    text: str = Field(min_length=1)
+    text: Text = Field(min_length=1)

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field, ValidationError
 
 from ssd_gateway.exceptions import RecordInvalid
-from ssd_gateway.model.base import Model, ValidationSettings, translate_errors
+from ssd_gateway.model.base import Model, Text, ValidationSettings, translate_errors
 from ssd_gateway.model.codes import Basis, Category, Purpose
 from ssd_gateway.model.party import Party
 from ssd_gateway.model.records import RECORD_CLASSES, Record
@@ -20,15 +20,15 @@ from ssd_gateway.model.records import RECORD_CLASSES, Record
 class Message(Model):
     """One logical message: a record plus sender, recipient, purpose, categories and basis."""
 
-    message_id: str = Field(min_length=1)
+    message_id: Text = Field(min_length=1)
     sent_at: AwareDatetime
     sender: Party
     recipient: Party
     purpose: Purpose
     categories: list[Category] = Field(min_length=1)
     basis: Basis | None = None
-    consent_id: str | None = None
-    meeting_id: str | None = None
+    consent_id: Text | None = None
+    meeting_id: Text | None = None
     record: Record
 
     @property

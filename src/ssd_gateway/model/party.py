@@ -8,7 +8,7 @@ from typing import Annotated, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from ssd_gateway.model import cpr
-from ssd_gateway.model.base import ChildId, DanishDate, Model, MunicipalityCode, fail
+from ssd_gateway.model.base import ChildId, DanishDate, Model, MunicipalityCode, Text, fail
 from ssd_gateway.model.codes import ChildIdKind, Sector
 
 
@@ -21,25 +21,25 @@ def _cvr(value: object) -> object:
 class Person(Model):
     """A person named in a record: parent, professional, notifier."""
 
-    id: str = Field(min_length=1)
-    name: str | None = None
-    role: str | None = None
+    id: Text = Field(min_length=1)
+    name: Text | None = None
+    role: Text | None = None
     cpr: ChildId | None = None
-    phone: str | None = None
-    address: str | None = None
+    phone: Text | None = None
+    address: Text | None = None
 
 
 class Party(Model):
     """An organisation that sends or receives (DOMAIN.md §2) with its Danish identifiers."""
 
-    org_id: str = Field(min_length=1)
-    name: str | None = None
+    org_id: Text = Field(min_length=1)
+    name: Text | None = None
     sector: Sector
     municipality: MunicipalityCode | None = None
     performs_public_task: bool = False
-    cvr: Annotated[str | None, BeforeValidator(_cvr)] = None
-    kombit_org_id: str | None = None
-    sor: str | None = None
+    cvr: Annotated[Text | None, BeforeValidator(_cvr)] = None
+    kombit_org_id: Text | None = None
+    sor: Text | None = None
 
 
 class Child(Model):
@@ -47,13 +47,13 @@ class Child(Model):
 
     id: ChildId
     id_kind: ChildIdKind = ChildIdKind.CPR
-    name: str | None = None
+    name: Text | None = None
     birth_date: DanishDate
     municipality: MunicipalityCode
     custody_holders: list[Person] = Field(default_factory=list)
     parents_without_custody: list[Person] = Field(default_factory=list)
-    address: str | None = None
-    language: str | None = None
+    address: Text | None = None
+    language: Text | None = None
 
     @model_validator(mode="after")
     def _cpr_matches_birth_date(self) -> Self:

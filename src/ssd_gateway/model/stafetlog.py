@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, Field, ValidationInfo, model_validator
 
-from ssd_gateway.model.base import ChildId, DanishDate, Model, fail, settings_of
+from ssd_gateway.model.base import ChildId, DanishDate, Model, Text, fail, settings_of
 from ssd_gateway.model.codes import HandoverState, StafetlogStatus
 from ssd_gateway.model.party import Child, Person
 
@@ -16,7 +16,7 @@ class DatedEntry(Model):
     """A dated text: an assessment, a decision, a goal, an evaluation."""
 
     date: DanishDate
-    text: str = Field(min_length=1)
+    text: Text = Field(min_length=1)
 
 
 class Assignment(Model):
@@ -24,22 +24,22 @@ class Assignment(Model):
 
     date: DanishDate
     person: Person
-    org_id: str | None = None
+    org_id: Text | None = None
 
 
 class Holder(Model):
     """The current stafetholder: one professional at one organisation."""
 
     person: Person
-    org_id: str = Field(min_length=1)
+    org_id: Text = Field(min_length=1)
     since: DanishDate
 
 
 class Agreement(Model):
     """An agreed action: what, who is responsible, by when."""
 
-    action: str = Field(min_length=1)
-    responsible: str = Field(min_length=1)
+    action: Text = Field(min_length=1)
+    responsible: Text = Field(min_length=1)
     due: DanishDate | None = None
 
 
@@ -48,7 +48,7 @@ class PlanEntry(Model):
 
     date: DanishDate
     participants: list[Person] = Field(min_length=1)
-    text: str | None = None
+    text: Text | None = None
 
 
 class Milestone(Model):
@@ -56,25 +56,25 @@ class Milestone(Model):
 
     done: bool
     date: DanishDate | None = None
-    reference: str | None = None
+    reference: Text | None = None
 
 
 class ActorAction(Model):
     """A row of section C: an actor, what it does, when and by whom it is followed up."""
 
-    actor: str = Field(min_length=1)
+    actor: Text = Field(min_length=1)
     changed_on: DanishDate
-    action: str = Field(min_length=1)
+    action: Text = Field(min_length=1)
     follow_up_on: DanishDate | None = None
-    follow_up_by: str | None = None
+    follow_up_by: Text | None = None
 
 
 class SectionA(Model):
     """Level 1: the concern where it arose and the action taken there."""
 
     concern_arose_on: DanishDate
-    concern_why: str = Field(min_length=1)
-    discussed_by: list[str] = Field(default_factory=list)
+    concern_why: Text = Field(min_length=1)
+    discussed_by: list[Text] = Field(default_factory=list)
     assessments: list[DatedEntry] = Field(default_factory=list)
     parents_informed_on: DanishDate | None = None
     decisions: list[DatedEntry] = Field(default_factory=list)
@@ -102,22 +102,22 @@ class SectionB(Model):
 class HandoverOffer(Model):
     """A handover of the relay: offered by the holder, accepted or refused by the receiver."""
 
-    id: str = Field(min_length=1)
-    stafetlog_id: str = Field(min_length=1)
-    from_org_id: str = Field(min_length=1)
-    to_org_id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
+    stafetlog_id: Text = Field(min_length=1)
+    from_org_id: Text = Field(min_length=1)
+    to_org_id: Text = Field(min_length=1)
     to_person: Person | None = None
     offered_at: AwareDatetime
     state: HandoverState = HandoverState.OFFERED
     decided_at: AwareDatetime | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 class Stafetlog(Model):
     """The shared plan around one child; every change is dated and versioned."""
 
     kind: Literal["stafetlog"] = "stafetlog"
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     version: int = Field(default=1, ge=1)
     child: Child
     parents: list[Person] = Field(default_factory=list)
@@ -129,7 +129,7 @@ class Stafetlog(Model):
     section_a: SectionA
     section_b: SectionB | None = None
     actors: list[ActorAction] = Field(default_factory=list)
-    consent_ids: list[str] = Field(default_factory=list)
+    consent_ids: list[Text] = Field(default_factory=list)
     handover: HandoverOffer | None = None
 
     @model_validator(mode="after")
@@ -137,6 +137,9 @@ class Stafetlog(Model):
         if self.status is StafetlogStatus.OPEN and self.holder is None:
             raise fail("holder_required", path="holder")
         today = settings_of(info).today
+        latest = max(day for _, day in self._dates())
+        if latest <= today and latest <= self.last_updated:
+            return self  # the common case: no path needs to be named
         dated = self.dated_fields()
         future = [path for path, day in dated if day > today]
         if future:
@@ -148,7 +151,12 @@ class Stafetlog(Model):
 
     def dated_fields(self) -> list[tuple[str, date]]:
         """Return (path, date) of every dated entry, for the future/last-update checks."""
-        out: list[tuple[str, date]] = [("created_on", self.created_on)]
+        return [(_path(where), day) for where, day in self._dates()]
+
+    def _dates(self) -> list[tuple[tuple[str, str, int | None], date]]:
+        """Every dated entry, its path still in parts (formatted only when reported)."""
+        out: list[tuple[tuple[str, str, int | None], date]] = [
+            (("", "created_on", None), self.created_on)]
         out += _dated("section_a", self.section_a)
         if self.section_b is not None:
             out += _dated("section_b", self.section_b)
@@ -159,20 +167,27 @@ class Stafetlog(Model):
 _PLANNED = frozenset({"next_review_on", "due", "follow_up_on"})
 
 
-def _dated(prefix: str, section: Model) -> list[tuple[str, date]]:
-    found: list[tuple[str, date]] = []
+def _dated(prefix: str, section: Model) -> list[tuple[tuple[str, str, int | None], date]]:
+    found: list[tuple[tuple[Text, Text, int | None], date]] = []
     for name in type(section).model_fields:
         if name in _PLANNED:
             continue
         value = getattr(section, name)
         if isinstance(value, date):
-            found.append((f"{prefix}.{name}", value))
+            found.append(((prefix, name, None), value))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 day = getattr(item, "date", None)
                 if isinstance(day, date):
-                    found.append((f"{prefix}.{name}[{i}].date", day))
+                    found.append(((prefix, name, i), day))
     return found
+
+
+def _path(where: tuple[str, str, int | None]) -> str:
+    """``section_a.assessments[2].date`` from its parts."""
+    prefix, name, index = where
+    path = f"{prefix}.{name}" if prefix else name
+    return path if index is None else f"{path}[{index}].date"
 
 
 class StafetlogHandoverOffer(HandoverOffer):
@@ -186,11 +201,11 @@ class StafetlogHandoverAnswer(Model):
     """The receiver's answer to a handover offer: accepted, or refused."""
 
     kind: Literal["stafetlog_handover_accept"] = "stafetlog_handover_accept"
-    id: str = Field(min_length=1)
-    offer_id: str = Field(min_length=1)
-    stafetlog_id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
+    offer_id: Text = Field(min_length=1)
+    stafetlog_id: Text = Field(min_length=1)
     child_id: ChildId
     accepted: bool = True
     answered_by: Person
-    org_id: str = Field(min_length=1)
+    org_id: Text = Field(min_length=1)
     answered_at: AwareDatetime

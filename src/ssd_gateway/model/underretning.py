@@ -6,7 +6,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from ssd_gateway.model.base import ChildId, DanishDate, Model, fail
+from ssd_gateway.model.base import ChildId, DanishDate, Model, Text, fail
 from ssd_gateway.model.codes import Background, FeedbackOutcome, NotifierKind, UnderretningForm
 from ssd_gateway.model.party import Child, Person
 
@@ -18,17 +18,17 @@ class Notifier(Model):
     """Who notifies, in which role and workplace, under which duty."""
 
     person: Person
-    role: str | None = None
-    workplace: str | None = None
+    role: Text | None = None
+    workplace: Text | None = None
     kind: NotifierKind
 
 
 class DomainNote(Model):
     """Resources and difficulties in one domain (social, emotional, language, school, …)."""
 
-    domain: str = Field(min_length=1)
-    resources: str | None = None
-    difficulties: str | None = None
+    domain: Text = Field(min_length=1)
+    resources: Text | None = None
+    difficulties: Text | None = None
 
 
 class ParentsInformed(Model):
@@ -36,55 +36,55 @@ class ParentsInformed(Model):
 
     informed: bool
     on: DanishDate | None = None
-    comments: str | None = None
-    reason_not_informed: str | None = None
+    comments: Text | None = None
+    reason_not_informed: Text | None = None
 
 
 class SchoolDetails(Model):
     """Fields only the school form (6–17) has."""
 
-    previous_institutions: str | None = None
-    current_school: str | None = None
-    class_teacher: str | None = None
-    attendance: str | None = None
-    academic: str | None = None
-    social: str | None = None
-    special_measures: str | None = None
-    remarks_from_health: str | None = None
+    previous_institutions: Text | None = None
+    current_school: Text | None = None
+    class_teacher: Text | None = None
+    attendance: Text | None = None
+    academic: Text | None = None
+    social: Text | None = None
+    special_measures: Text | None = None
+    remarks_from_health: Text | None = None
 
 
 class PreSchoolDetails(Model):
     """Fields only the pre-school form (0–5) has."""
 
-    attendance_hours: str | None = None
-    brought_and_collected_by: str | None = None
+    attendance_hours: Text | None = None
+    brought_and_collected_by: Text | None = None
 
 
 class Underretning(Model):
     """Notification of concern. Observations are kept apart from presumptions."""
 
     kind: Literal["underretning"] = "underretning"
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     child: Child
     siblings: list[Person] = Field(default_factory=list)
     interpreter_needed: bool = False
-    interpreter_language: str | None = None
+    interpreter_language: Text | None = None
     notifier: Notifier
     form_variant: UnderretningForm
     background: Background
-    reason_for_concern: str = Field(min_length=1)
-    what_is_wanted: str | None = None
-    observations: list[str] = Field(default_factory=list)
-    presumptions: list[str] = Field(default_factory=list)
+    reason_for_concern: Text = Field(min_length=1)
+    what_is_wanted: Text | None = None
+    observations: list[Text] = Field(default_factory=list)
+    presumptions: list[Text] = Field(default_factory=list)
     resources_and_difficulties: list[DomainNote] = Field(default_factory=list)
-    attempted_actions: str | None = None
-    cooperation_with_parents: str | None = None
+    attempted_actions: Text | None = None
+    cooperation_with_parents: Text | None = None
     parents_informed: ParentsInformed
     suspected_violence_or_abuse: bool = False
     withhold_from_parents: bool = False
-    withhold_reason: str | None = None
-    child_view: str | None = None
-    stafetlog_ref: str | None = None
+    withhold_reason: Text | None = None
+    child_view: Text | None = None
+    stafetlog_ref: Text | None = None
     school: SchoolDetails | None = None
     pre_school: PreSchoolDetails | None = None
     signed_on: DanishDate
@@ -107,8 +107,8 @@ class Receipt(Model):
     """The social authority's receipt (kvittering) for an underretning, due in 6 working days."""
 
     kind: Literal["underretning_receipt"] = "underretning_receipt"
-    id: str = Field(min_length=1)
-    underretning_id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
+    underretning_id: Text = Field(min_length=1)
     child_id: ChildId
     received_on: DanishDate
     due_on: DanishDate | None = None
@@ -120,8 +120,8 @@ class FeedbackRequest(Model):
     """A professional notifier asks to be told the outcome (tilbagemelding)."""
 
     kind: Literal["feedback_request"] = "feedback_request"
-    id: str = Field(min_length=1)
-    underretning_id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
+    underretning_id: Text = Field(min_length=1)
     child_id: ChildId
     requested_by: Person
     notifier_kind: NotifierKind
@@ -132,11 +132,11 @@ class FeedbackAnswer(Model):
     """The answer: an outcome code, and more only if the parents accepted fuller feedback."""
 
     kind: Literal["feedback"] = "feedback"
-    id: str = Field(min_length=1)
-    underretning_id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
+    underretning_id: Text = Field(min_length=1)
     child_id: ChildId
-    request_id: str | None = None
+    request_id: Text | None = None
     outcome: FeedbackOutcome
-    content: str | None = None
+    content: Text | None = None
     parents_accepted_fuller_feedback: bool = False
     answered_at: AwareDatetime

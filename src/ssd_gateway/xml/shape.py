@@ -27,8 +27,9 @@ from ssd_gateway.xml.names import COMMON_NS, ITEM_NAMES
 #: model classes shared by several kinds; their types live in common.xsd
 COMMON_MODELS: tuple[type[BaseModel], ...] = (Child, Person, Party)
 
-_CHILD_ID = get_args(ChildId)[1:]
-_MUNICIPALITY = get_args(MunicipalityCode)[1:]
+#: what marks a child id: its CPR-or-replacement-id check (the text check is every Text's)
+_CHILD_ID = get_args(ChildId)[1:2]
+_MUNICIPALITY = get_args(MunicipalityCode)[1:2]
 _DANISH_DATE = get_args(DanishDate)[1:]
 #: fields whose own validator has no public alias to recognise it by
 _NAMED_TYPES: dict[tuple[type[BaseModel], str], str] = {(Party, "cvr"): "c:Cvr"}
