@@ -54,7 +54,7 @@ def _danish_date(value: object, info: ValidationInfo) -> date:
     if value.__class__ is str:
         # the common case (ISO text, as mappings and messages write it) without the settings
         try:
-            return date.fromisoformat(value)  # type: ignore[arg-type]
+            return date.fromisoformat(value)
         except ValueError:
             pass
     try:
