@@ -143,6 +143,8 @@ class _Scope:
     element: str | None = None
     #: child-tag path below ``element`` → the variable holding the elements found there
     found: dict[tuple[str, ...], str] = field(default_factory=dict)
+    #: target object path → the variable holding that object (None until a value needs it)
+    objects: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +188,9 @@ class _Writer:
     # -- scopes and the paths they read --------------------------------------------------
 
     def _scope_rules(self, rules: Sequence[Rule], scope: _Scope) -> None:
+        for names in sorted(_objects(rules), key=len):
+            scope.objects[names] = var = self.name("d")
+            self.line(f"{var} = None")
         if scope.element is not None:
             for tags in sorted(_tag_paths(rules), key=len):
                 self._find(scope, tags)
@@ -251,7 +256,7 @@ class _Writer:
         elif isinstance(rule, GroupRule):
             self._group(rule, scope)
         elif rule.has_const and rule.const is not None:
-            self._set(rule.steps, scope.out, self.const(rule.const))
+            self._set(rule.steps, scope, self.const(rule.const))
         elif rule.has_const:
             self.line("pass")
         else:
@@ -269,16 +274,18 @@ class _Writer:
         else:
             self.line(f"v = {self.const(rule._read)}({scope.node})[0]")
         with self.block("if v is not None:"):
-            for fn in rule.transforms:
-                self.line(f"v = {self.const(fn)}(v)")
+            for i, fn in enumerate(rule.transforms):
+                # a plain read gives text: the first transform's per-item function will do
+                one = getattr(fn, "one", None) if i == 0 and (simple or parts) else None
+                self.line(f"v = {self.const(one or fn)}(v)")
             test = (_NOT_MISSING if rule.transforms else None
                     if simple is not None or parts is not None else
                     "if v.__class__ is not list or v:")
             if test is None:
-                self._set(rule.steps, scope.out, "v")
+                self._set(rule.steps, scope, "v")
             else:
                 with self.block(test):
-                    self._set(rule.steps, scope.out, "v")
+                    self._set(rule.steps, scope, "v")
         with self.block("else:"):
             self._absent(rule, scope)
 
@@ -320,7 +327,7 @@ class _Writer:
 
     def _absent(self, rule: ValueRule, scope: _Scope) -> None:
         if rule.has_default and rule.default is not None:
-            self._set(rule.steps, scope.out, self.const(rule.default))
+            self._set(rule.steps, scope, self.const(rule.default))
         elif rule.required and not rule.has_default:
             self.line("raise _GiveUp")
         else:
@@ -343,7 +350,7 @@ class _Writer:
             with self.block(f"for {inner.node} in {entries}({scope.node}):"):
                 self._entry(rule, inner, items)
         with self.block(f"if {items}:"):
-            self._set(rule.steps, scope.out, items)
+            self._set(rule.steps, scope, items)
 
     def _entry(self, rule: GroupRule, inner: _Scope, items: str) -> None:
         self.line(f"{inner.out} = {{}}")
@@ -351,19 +358,25 @@ class _Writer:
         with self.block(f"if {inner.out}:"):
             self.line(f"{items}.append({inner.out})")
 
-    def _set(self, steps: Steps, out: str, value: str) -> None:
+    def _set(self, steps: Steps, scope: _Scope, value: str) -> None:
         if any(index is not None for _, index in steps):
             self.indexed = True
-            self.line(f"_put_indexed({out}, {self.const(steps)}, {value})")
+            self.line(f"_put_indexed({scope.out}, {self.const(steps)}, {value})")
             return
-        target = out
-        for step, _ in steps[:-1]:
-            key, child = self.const(step), self.name("d")
-            self.line(f"{child} = {target}.get({key})")
-            with self.block(f"if {child} is None:"):
-                self.line(f"{child} = {target}[{key}] = {{}}")
-            target = child
+        target = self._object(scope, tuple(name for name, _ in steps[:-1]))
         self.line(f"{target}[{self.const(steps[-1][0])}] = {value}")
+
+    def _object(self, scope: _Scope, names: tuple[str, ...]) -> str:
+        """The variable of the object at ``names`` in the scope, created when first needed."""
+        if not names:
+            return scope.out
+        var = scope.objects[names]
+        with self.block(f"if {var} is None:"):
+            parent, key = self._object(scope, names[:-1]), self.const(names[-1])
+            self.line(f"{var} = {parent}.get({key})")
+            with self.block(f"if {var} is None:"):
+                self.line(f"{var} = {parent}[{key}] = {{}}")
+        return var
 
 
 #: ``not sources.missing(v)`` without the call (a transform may give None, blank or [])
@@ -382,6 +395,19 @@ def _concat_parts(rule: ValueRule) -> list[tuple[tuple[str, ...], str | None]] |
         return None
     parts = [_simple(path) for path in rule.paths]
     return None if any(p is None for p in parts) else [p for p in parts if p is not None]
+
+
+def _objects(rules: Sequence[Rule]) -> set[tuple[str, ...]]:
+    """The paths of the objects the rules of one scope write into (below the scope's own)."""
+    found: set[tuple[str, ...]] = set()
+    for rule in rules:
+        if any(index is not None for _, index in rule.steps):
+            continue
+        names = tuple(name for name, _ in rule.steps[:-1])
+        found.update(names[:n] for n in range(1, len(names) + 1))
+        if isinstance(rule, ObjectRule):
+            found |= _objects(rule.children)
+    return found
 
 
 def _tag_paths(rules: Sequence[Rule]) -> set[tuple[str, ...]]:

@@ -46,6 +46,7 @@ def _each(fn: Fn) -> Fn:
             return [fn(v) for v in value]
         return fn(value)
 
+    apply.one = fn  # type: ignore[attr-defined]  # for a value known not to be a list
     return apply
 
 
