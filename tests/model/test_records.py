@@ -133,3 +133,32 @@ def test_problems_are_bilingual() -> None:
     problem = info.value.problems[0]
     assert "CPR-nummerets" in problem.render("da")
     assert "CPR number" in problem.render("en")
+
+
+def test_dated_fields_are_every_date_and_dated_entry_of_the_sections() -> None:
+    """The future/last-update check sees every date of sections A and B except planned
+    ones, as a walk over every field's value finds them."""
+    from datetime import date as day_type
+
+    payload = data("stafetlog")
+    payload["record"]["section_a"]["parents_informed_on"] = "2026-01-05"
+    log = parse_message(payload, SETTINGS).record
+    planned = {"next_review_on", "due", "follow_up_on"}
+
+    def walk(prefix: str, section: Any) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = []
+        for name in type(section).model_fields:
+            value = getattr(section, name)
+            if name in planned:
+                continue
+            if isinstance(value, day_type):
+                found.append((f"{prefix}.{name}", value))
+            elif isinstance(value, list):
+                found += [(f"{prefix}.{name}[{i}].date", item.date)
+                          for i, item in enumerate(value) if hasattr(item, "date")]
+        return found
+
+    expected = [("created_on", log.created_on), *walk("section_a", log.section_a),
+                *walk("section_b", log.section_b)]
+    assert log.section_b is not None and len(expected) > 6
+    assert log.dated_fields() == expected

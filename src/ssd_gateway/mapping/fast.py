@@ -24,6 +24,7 @@ checks that the source holds no quote character at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -343,7 +344,11 @@ class _Writer:
             head = f"for {element} in {self._find(scope, simple[0])}:"
             with self.block(head):
                 self.line(f"{inner.node} = ({element}, _NOWHERE, kids)")
+                start = len(self.lines)
                 self._entry(rule, inner, items)
+                used = re.compile(rf"\b{inner.node}\b")
+                if not any(used.search(line) for line in self.lines[start:]):
+                    del self.lines[start - 1]  # no condition or generic read needs the node
         else:
             inner = _Scope(self.name("n"), entry)
             entries = self.const(_generic_entries(rule))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Self
+from functools import cache
+from typing import Annotated, Literal, Self, get_args, get_origin
 
 from pydantic import AwareDatetime, Field, ValidationInfo, model_validator
 
@@ -168,19 +169,37 @@ _PLANNED = frozenset({"next_review_on", "due", "follow_up_on"})
 
 
 def _dated(prefix: str, section: Model) -> list[tuple[tuple[str, str, int | None], date]]:
-    found: list[tuple[tuple[Text, Text, int | None], date]] = []
-    for name in type(section).model_fields:
+    found: list[tuple[tuple[str, str, int | None], date]] = []
+    for name, listed in _dated_fields(type(section)):
+        value = getattr(section, name)
+        if not listed:
+            if value is not None:
+                found.append(((prefix, name, None), value))
+            continue
+        for i, item in enumerate(value):
+            day = getattr(item, "date", None)
+            if isinstance(day, date):
+                found.append(((prefix, name, i), day))
+    return found
+
+
+@cache
+def _dated_fields(section: type[Model]) -> tuple[tuple[str, bool], ...]:
+    """The fields of a section that hold a date, or a list of entries with a ``date``."""
+    out: list[tuple[str, bool]] = []
+    for name, info in section.model_fields.items():
         if name in _PLANNED:
             continue
-        value = getattr(section, name)
-        if isinstance(value, date):
-            found.append(((prefix, name, None), value))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                day = getattr(item, "date", None)
-                if isinstance(day, date):
-                    found.append(((prefix, name, i), day))
-    return found
+        kinds = [get_args(a)[0] if get_origin(a) is Annotated else a
+                 for a in (get_args(info.annotation) or (info.annotation,))
+                 if a is not type(None)]
+        if kinds == [date]:
+            out.append((name, False))
+        elif get_origin(info.annotation) is list:
+            item = get_args(info.annotation)[0]
+            if isinstance(item, type) and "date" in getattr(item, "model_fields", {}):
+                out.append((name, True))
+    return tuple(out)
 
 
 def _path(where: tuple[str, str, int | None]) -> str:
