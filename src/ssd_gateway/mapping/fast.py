@@ -292,15 +292,13 @@ class _Writer:
 
     def _read_simple(self, scope: _Scope, tags: tuple[str, ...], attr: str | None) -> None:
         """``v`` = the first non-blank value at the path, stripped, else None."""
-        # an element without text reads as None here, as blank there: both are skipped
-        read = f"x.get({self.const(attr)})" if attr is not None else \
-            "x.text if len(x) == 0 else _text(x)"
         if not tags:  # the scope's own element
-            self.line(f"x = {scope.element}")
-            self.line(f"v = {read}")
+            assert scope.element is not None
+            self.line(f"v = {self._read_expr(scope.element, attr)}")
             with self.block("if v is not None:"):
                 self.line("v = v.strip() or None")
             return
+        read = self._read_expr("x", attr)
         self.line("v = None")
         with self.block(f"for x in {self._find(scope, tags)}:"):
             self.line(f"t = {read}")
@@ -310,15 +308,21 @@ class _Writer:
                     self.line("v = t")
                     self.line("break")
 
+    def _read_expr(self, element: str, attr: str | None) -> str:
+        """The raw value of an element: its attribute ``attr``, else its text (None if it has
+        no text: an element without text reads as None here, as blank in the rules; both are
+        skipped)."""
+        if attr is not None:
+            return f"{element}.get({self.const(attr)})"
+        return f"{element}.text if len({element}) == 0 else _text({element})"
+
     def _read_concat(self, scope: _Scope, parts: list[tuple[tuple[str, ...], str | None]],
                      separator: str) -> None:
         """``v`` = the non-blank first values of the paths joined, else None."""
         self.line("q = []")
         for tags, attr in parts:
             with self.block(f"for x in {self._find(scope, tags)}:"):
-                read = f"x.get({self.const(attr)})" if attr is not None else \
-                    "x.text if len(x) == 0 else _text(x)"
-                self.line(f"t = {read}")
+                self.line(f"t = {self._read_expr('x', attr)}")
                 with self.block("if t is not None:"):
                     self.line("t = t.strip()")
                     with self.block("if t:"):
