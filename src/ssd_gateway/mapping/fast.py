@@ -210,8 +210,9 @@ class _Writer:
             self.line(f"{var} = {self._index(scope, ())}.get({tag}, _NONE)")
         else:
             parent, index = self._find(scope, tags[:-1]), self._index(scope, tags[:-1])
+            # one parent: its index; none (an absent section): nothing; several: walk them
             self.line(f"{var} = {index}.get({tag}, _NONE) if {index} is not None "
-                      f"else _kid(kids, {parent}, {tag})")
+                      f"else _kid(kids, {parent}, {tag}) if {parent} else _NONE")
         scope.found[tags] = var
         return var
 
