@@ -267,8 +267,11 @@ class _Writer:
     def _value(self, rule: ValueRule, scope: _Scope) -> None:
         simple = _simple(rule.xml_path) if scope.element is not None else None
         parts = _concat_parts(rule) if scope.element is not None else None
+        listed = _list_path(rule) if scope.element is not None else None
         if simple is not None:
             self._read_simple(scope, *simple)
+        elif listed is not None:
+            self._read_all(scope, *listed)
         elif parts is not None:
             self._read_concat(scope, parts, rule.separator)
         elif rule.xml_path is not None:
@@ -281,7 +284,7 @@ class _Writer:
                 one = getattr(fn, "one", None) if i == 0 and (simple or parts) else None
                 self.line(f"v = {self.const(one or fn)}(v)")
             test = (_NOT_MISSING if rule.transforms else None
-                    if simple is not None or parts is not None else
+                    if simple is not None or parts is not None or listed is not None else
                     "if v.__class__ is not list or v:")
             if test is None:
                 self._set(rule.steps, scope, "v")
@@ -308,6 +311,18 @@ class _Writer:
                 with self.block("if t:"):
                     self.line("v = t")
                     self.line("break")
+
+    def _read_all(self, scope: _Scope, tags: tuple[str, ...], attr: str | None) -> None:
+        """``v`` = every non-blank value at the path, stripped, in order; None if none."""
+        self.line("v = []")
+        with self.block(f"for x in {self._find(scope, tags)}:"):
+            self.line(f"t = {self._read_expr('x', attr)}")
+            with self.block("if t is not None:"):
+                self.line("t = t.strip()")
+                with self.block("if t:"):
+                    self.line("v.append(t)")
+        with self.block("if not v:"):
+            self.line("v = None")
 
     def _read_expr(self, element: str, attr: str | None) -> str:
         """The raw value of an element: its attribute ``attr``, else its text (None if it has
@@ -420,6 +435,13 @@ def _objects(rules: Sequence[Rule]) -> set[tuple[str, ...]]:
     return found
 
 
+def _list_path(rule: ValueRule) -> tuple[tuple[str, ...], str | None] | None:
+    """(child tags, attribute) of a list of values read from one plain XML path."""
+    if not rule.many or rule.concat or rule.has_const or len(rule.paths) != 1:
+        return None
+    return _simple(rule.paths[0])
+
+
 def _tag_paths(rules: Sequence[Rule]) -> set[tuple[str, ...]]:
     """Every child-tag path the rules of one scope read (not inside their groups' entries)."""
     found: set[tuple[str, ...]] = set()
@@ -428,6 +450,8 @@ def _tag_paths(rules: Sequence[Rule]) -> set[tuple[str, ...]]:
             found.add(simple[0])
         if isinstance(rule, ValueRule) and (parts := _concat_parts(rule)) is not None:
             found.update(tags for tags, _ in parts)
+        if isinstance(rule, ValueRule) and (listed := _list_path(rule)) is not None:
+            found.add(listed[0])
         if isinstance(rule, ObjectRule):
             found |= _tag_paths(rule.children)
         elif isinstance(rule, GroupRule):
