@@ -25,6 +25,7 @@ from ssd_gateway.mapping import Mapped, Mapping, map_bytes
 from ssd_gateway.mapping.build import Obj, plain
 from ssd_gateway.mapping.fast import compile_fast
 from ssd_gateway.mapping.sources import SourceFailure
+from ssd_gateway.mapping.sources.xmlsrc import element_text, has_text
 from tests.mapping.conftest import EXAMPLES, SETTINGS
 
 BAD_VALUES = ("", "   ", "31.02.2007", "xx", "Ukendt", "ja", "07.11.07", "\t")
@@ -249,3 +250,23 @@ def test_transforms_that_give_nothing_map_the_same_both_ways(status: str,
            f"<e:A> a </e:A><e:B></e:B><e:Droeftet>{droeftet}</e:Droeftet></e:Log>"
            "</e:Eksport>").encode()
     assert assert_same(mapping, doc)
+
+
+_PIECES = st.sampled_from(["", " ", "\n\t ", "\u00a0", "x", " Aktiv ", "\u2003"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_PIECES, kids=st.lists(st.tuples(_PIECES, _PIECES, st.booleans()), max_size=3))
+def test_has_text_agrees_with_the_joined_text(text: str, kids: list[tuple[str, str, bool]]
+                                              ) -> None:
+    """``has_text`` is True exactly when the element's joined text is not blank."""
+    element = etree.Element("a")
+    element.text = text or None
+    for inner, tail, comment in kids:
+        child = etree.Comment(inner) if comment else etree.SubElement(element, "b")
+        if comment:
+            element.append(child)
+        else:
+            child.text = inner or None
+        child.tail = tail or None
+    assert has_text(element) is bool(element_text(element).strip())

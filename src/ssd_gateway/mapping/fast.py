@@ -33,7 +33,7 @@ from typing import Any
 from ssd_gateway.mapping.build import Steps
 from ssd_gateway.mapping.rules import GroupRule, ObjectRule, Rule, ValueRule
 from ssd_gateway.mapping.sources import missing
-from ssd_gateway.mapping.sources.xmlsrc import XmlPath, _children, element_text
+from ssd_gateway.mapping.sources.xmlsrc import XmlPath, _children, element_text, has_text
 from ssd_gateway.mapping.transforms import TransformFailed
 
 _NONE: list[Any] = []
@@ -126,7 +126,7 @@ def _closed(value: Any) -> Any:
 
 
 _HELPERS: dict[str, Any] = {
-    "_kid": _kid, "_text": element_text, "_missing": missing, "_GiveUp": _GiveUp,
+    "_kid": _kid, "_text": element_text, "_has_text": has_text, "_missing": missing, "_GiveUp": _GiveUp,
     "_put_indexed": _put_indexed, "_closed": _closed, "_NOWHERE": "", "_NONE": _NONE,
     "_children": _children,
 }
@@ -242,7 +242,7 @@ class _Writer:
         simple = _simple(when.path) if scope.element is not None else None
         if when.test == "present" and simple is not None:
             # present: some value at the path is not blank, i.e. it has a first value
-            self._read_simple(scope, *simple)
+            self._read_present(scope, *simple)
             head = f"if (v is not None) is {self.const(bool(when.argument))}:"
         else:
             head = f"if {self.const(when.holds)}({scope.node}):"
@@ -311,6 +311,22 @@ class _Writer:
                 with self.block("if t:"):
                     self.line("v = t")
                     self.line("break")
+
+    def _read_present(self, scope: _Scope, tags: tuple[str, ...], attr: str | None) -> None:
+        """``v`` = True if some value at the path is not blank, else None.
+
+        As ``_read_simple`` would decide it, without joining the text of an element that
+        has children (a whole section, for a condition on it): any non-blank piece will do.
+        """
+        if attr is not None:
+            self._read_simple(scope, tags, attr)
+            return
+        found = f"[{scope.element}]" if not tags else self._find(scope, tags)
+        self.line("v = None")
+        with self.block(f"for x in {found}:"):
+            with self.block("if _has_text(x):"):
+                self.line("v = True")
+                self.line("break")
 
     def _read_all(self, scope: _Scope, tags: tuple[str, ...], attr: str | None) -> None:
         """``v`` = every non-blank value at the path, stripped, in order; None if none."""

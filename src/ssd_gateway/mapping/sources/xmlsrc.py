@@ -43,6 +43,14 @@ def element_text(element: Any) -> str:
     return "".join(element.itertext())
 
 
+def has_text(element: Any) -> bool:
+    """Whether ``element_text(element)`` is not blank, without joining the text."""
+    if len(element) == 0:
+        text = element.text
+        return text is not None and not text.isspace() and text != ""
+    return any(not piece.isspace() for piece in element.itertext() if piece)
+
+
 #: a node: the element, its XPath text and the record's child index (shared by its nodes)
 Kids = dict[Any, dict[str, list[Any]]]
 #: the (never mutated) result of a path that matches nothing
