@@ -126,9 +126,9 @@ def _closed(value: Any) -> Any:
 
 
 _HELPERS: dict[str, Any] = {
-    "_kid": _kid, "_text": element_text, "_has_text": has_text, "_missing": missing, "_GiveUp": _GiveUp,
-    "_put_indexed": _put_indexed, "_closed": _closed, "_NOWHERE": "", "_NONE": _NONE,
-    "_children": _children,
+    "_kid": _kid, "_text": element_text, "_has_text": has_text, "_missing": missing,
+    "_GiveUp": _GiveUp, "_put_indexed": _put_indexed, "_closed": _closed, "_NOWHERE": "",
+    "_NONE": _NONE, "_children": _children,
 }
 
 
@@ -323,10 +323,9 @@ class _Writer:
             return
         found = f"[{scope.element}]" if not tags else self._find(scope, tags)
         self.line("v = None")
-        with self.block(f"for x in {found}:"):
-            with self.block("if _has_text(x):"):
-                self.line("v = True")
-                self.line("break")
+        with self.block(f"for x in {found}:"), self.block("if _has_text(x):"):
+            self.line("v = True")
+            self.line("break")
 
     def _read_all(self, scope: _Scope, tags: tuple[str, ...], attr: str | None) -> None:
         """``v`` = every non-blank value at the path, stripped, in order; None if none."""
