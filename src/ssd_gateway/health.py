@@ -1,4 +1,4 @@
-"""Readiness checks: database, broker, signing key and certificate, peer directory.
+"""Readiness checks: database, broker, signing key and certificate, CRL, peer directory.
 
 The same checks back ``GET /readyz`` and ``ssd-gateway doctor``; each failure says what is
 wrong and how to fix it, in Danish and English.
@@ -97,6 +97,41 @@ def check_certificate(cert_file: Path | None, key_file: Path | None,
     return Check("certificate", True, f"gyldigt i {days} dage endnu", f"valid for {days} more days")
 
 
+def check_revocation(ca_file: Path | None, crl_file: Path | None, cert_file: Path | None,
+                     now: datetime | None = None) -> Check:
+    """The CRL file (if configured) is signed by the CA, fresh, and does not list us."""
+    from ssd_gateway.certs.files import load_certificate, load_certificates
+    from ssd_gateway.certs.revocation import read_revocation_lists
+    from ssd_gateway.exceptions import ConfigurationError
+
+    if crl_file is None:
+        return Check("revocation", True, "ingen spærreliste konfigureret (tls.crl_file)",
+                     "no CRL configured (tls.crl_file)")
+    if ca_file is None:
+        return _fail("revocation", "spærrelisten kan ikke tjekkes uden tls.ca_file",
+                     "the CRL cannot be checked without tls.ca_file",
+                     "sæt tls.ca_file", "set tls.ca_file")
+    try:
+        lists = read_revocation_lists(crl_file, load_certificates(ca_file))
+        ours = load_certificate(cert_file) if cert_file is not None else None
+    except ConfigurationError as exc:
+        return _fail("revocation", f"spærrelisten kan ikke bruges: {exc}",
+                     f"the CRL cannot be used: {exc}",
+                     "hent spærrelisten fra CA'en igen", "fetch the CRL from the CA again")
+    revoked = lists.revocation(ours) if ours is not None else None
+    if revoked is not None:
+        return _fail("revocation", f"gatewayens certifikat er spærret: {revoked.describe()}",
+                     f"the gateway's certificate is revoked: {revoked.describe()}",
+                     "få et nyt certifikat udstedt", "have a new certificate issued")
+    due = lists.next_update()
+    if lists.stale(now):
+        return _fail("revocation", f"spærrelisten er forældet (næste opdatering var {due})",
+                     f"the CRL is stale (next update was due {due})",
+                     "hent eller udgiv en ny spærreliste (ssd-gateway certs crl)",
+                     "fetch or publish a fresh CRL (ssd-gateway certs crl)")
+    return Check("revocation", True, f"spærreliste gyldig til {due}", f"CRL valid until {due}")
+
+
 def check_peers(peers_file: Path | None) -> Check:
     """The peer directory loads (strictly validated) and names at least one peer."""
     from ssd_gateway.exceptions import GatewayError
@@ -125,5 +160,6 @@ def readiness(settings: Settings) -> list[Check]:
         check_database(settings.effective_database_url),
         check_broker(settings.broker_url),
         check_certificate(settings.tls.cert_file, settings.tls.key_file),
+        check_revocation(settings.tls.ca_file, settings.tls.crl_file, settings.tls.cert_file),
         check_peers(settings.peers_file),
     ]

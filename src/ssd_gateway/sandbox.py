@@ -1,6 +1,7 @@
 """A local federation on loopback: a development CA and one gateway per organisation.
 
-``write_sandbox(DIR)`` writes ``DIR/ca.pem`` (and ``ca-key.pem``), ``DIR/peers.toml`` and, per
+``write_sandbox(DIR)`` writes ``DIR/ca.pem`` (and ``ca-key.pem``), an empty CRL ``DIR/crl.pem``
+(``ssd-gateway certs revoke --ca DIR CERT`` adds to it), ``DIR/peers.toml`` and, per
 organisation, ``DIR/<org>/cert.pem``, ``key.pem`` and ``gateway.toml`` with free loopback
 ports. ``ssd-gateway serve --config DIR/<org>/gateway.toml`` starts that organisation's gateway.
 """
@@ -63,6 +64,7 @@ def write_sandbox(directory: Path,
     directory.mkdir(parents=True, exist_ok=True)
     ca = DevelopmentCA.create()
     ca.write(directory)
+    ca.publish_crl(directory)  # empty: every gateway checks it (certs revoke --ca DIR …)
     gateways = [_write_gateway(directory, ca, org) for org in orgs]
     peers = [_peer_entry(org, gw) for org, gw in zip(orgs, gateways, strict=True)]
     (directory / "peers.toml").write_text(tomli_w.dumps({"version": 1, "peer": peers}),
@@ -83,7 +85,7 @@ def _write_gateway(directory: Path, ca: DevelopmentCA, org: dict[str, Any]) -> S
         "audit_secret": secrets.token_urlsafe(32),
         "organisation": {key: org[key] for key in ("org_id", "name", "sector", "municipality")},
         "tls": {"ca_file": str(directory / "ca.pem"), "cert_file": str(home / "cert.pem"),
-                "key_file": str(home / "key.pem")},
+                "key_file": str(home / "key.pem"), "crl_file": str(directory / "crl.pem")},
         "listen": {"federation_host": "127.0.0.1", "federation_port": gateway.federation_port,
                    "api_host": "127.0.0.1", "api_port": gateway.api_port},
     }

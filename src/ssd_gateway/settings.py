@@ -39,6 +39,8 @@ class TLSSettings(Section):
     ca_file: Path | None = None
     cert_file: Path | None = None
     key_file: Path | None = None
+    #: the federation's certificate revocation lists (PEM); watched for changes
+    crl_file: Path | None = None
 
 
 class ListenSettings(Section):

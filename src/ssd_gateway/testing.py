@@ -18,7 +18,7 @@ from pathlib import Path
 
 import uvicorn
 
-from ssd_gateway.certs.authority import DevelopmentCA, OrganisationSubject
+from ssd_gateway.certs.authority import CRL_FILE, DevelopmentCA, OrganisationSubject
 from ssd_gateway.certs.files import certificate_pem, write_public
 from ssd_gateway.certs.identity import ORG_URI_PREFIX, fingerprint
 from ssd_gateway.certs.trust import FederationTrust
@@ -82,6 +82,9 @@ class ThrowawayFederation:
         self.ca = ca or DevelopmentCA.create()
         self.ca_file = root / "ca.pem"
         write_public(self.ca_file, certificate_pem(self.ca.cert))
+        #: the federation's CRL (empty until ``revoke``); ``trust()`` checks it
+        self.crl_file = root / CRL_FILE
+        self.ca.publish_crl(root)
         self.orgs: dict[str, OrgCredentials] = {}
         self.peers: dict[str, Peer] = {}
 
@@ -125,8 +128,12 @@ class ThrowawayFederation:
         return PeerDirectory(self.peers.values())
 
     def trust(self) -> FederationTrust:
-        """Trust in this federation's CA."""
-        return FederationTrust.from_file(self.ca_file)
+        """Trust in this federation's CA, less the certificates its CRL revokes."""
+        return FederationTrust.from_file(self.ca_file, self.crl_file)
+
+    def revoke(self, org_id: str) -> None:
+        """Put ``org_id``'s certificate on the federation's CRL."""
+        self.ca.publish_crl(self.root, revoke=self.orgs[org_id].signing_key.cert)
 
 
 @contextmanager

@@ -351,3 +351,34 @@ def test_no_personal_data_in_keys_or_texts(gw: Gateway) -> None:
         for value in (alert.key, alert.text_da, alert.text_en):
             assert not looks_like_cpr(value), value
             assert CHILD.replace("-", "") not in value.replace("-", "")
+
+
+# -- the federation's certificate revocation list ---------------------------------------------
+
+
+def test_crl_due_stale_and_own_certificate_revoked(gw: Gateway, tmp_path: Path) -> None:
+    """The sandbox CRL warns 3 days before its next update, is critical once past it, and
+    a CRL listing this gateway's own certificate raises ``certificate_revoked``."""
+    from ssd_gateway.certs import DevelopmentCA
+    from ssd_gateway.gateway.alert_sources import revocation_source
+
+    lists = gw.trust.revocations
+    assert lists is not None
+    due = lists.current().next_update()
+    assert due is not None
+    source = revocation_source(gw)
+    assert keys(gw, source, due - timedelta(days=4)) == []
+    assert keys(gw, source, due - timedelta(days=2)) == ["crl:due"]
+    assert keys(gw, source, due + timedelta(minutes=1)) == ["crl:stale"]
+    sandbox = tmp_path / "sandbox"
+    DevelopmentCA.load(sandbox).publish_crl(sandbox, revoke=gw.key.cert)
+    assert keys(gw, source, due - timedelta(days=20)) == ["cert:gateway:revoked"]
+
+
+def test_an_unusable_crl_file_raises_a_critical_alert(gw: Gateway, tmp_path: Path) -> None:
+    """A replaced CRL file that cannot be used is reported; the old lists still apply."""
+    from ssd_gateway.gateway.alert_sources import revocation_source
+
+    (tmp_path / "sandbox" / "crl.pem").write_bytes(b"not a CRL")
+    found = current(gw, revocation_source(gw), NOW)
+    assert [(a.key, a.severity) for a in found] == [("crl:unusable", "critical")]

@@ -13,7 +13,13 @@ from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
 from ssd_gateway.cli.app import build
-from ssd_gateway.health import check_broker, check_certificate, check_database, check_peers
+from ssd_gateway.health import (
+    check_broker,
+    check_certificate,
+    check_database,
+    check_peers,
+    check_revocation,
+)
 from ssd_gateway.sandbox import write_sandbox
 
 
@@ -99,3 +105,23 @@ def test_doctor_exits_non_zero_and_explains(tmp_path: Path) -> None:
     result = CliRunner().invoke(build(), ["doctor", "--config", str(config), "--lang", "en"])
     assert result.exit_code == 1
     assert "tls.cert_file" in result.output and "peers_file" in result.output
+
+
+def test_revocation_check_on_a_sandbox(tmp_path: Path) -> None:
+    """The sandbox's CRL passes; stale, foreign or listing our certificate, it fails."""
+    from ssd_gateway.certs import DevelopmentCA
+
+    gateways = write_sandbox(tmp_path / "sandbox")
+    fed = tmp_path / "sandbox"
+    ca, crl, cert = fed / "ca.pem", fed / "crl.pem", gateways[0].directory / "cert.pem"
+    fresh = check_revocation(ca, crl, cert)
+    assert fresh.ok and fresh.detail_en.startswith("CRL valid until")
+    assert check_revocation(ca, None, cert).ok
+    stale = check_revocation(ca, crl, cert, now=datetime.now(UTC) + timedelta(days=31))
+    assert not stale.ok and "certs crl" in stale.fix_en
+    DevelopmentCA.create().publish_crl(tmp_path)
+    assert "not signed" in check_revocation(ca, tmp_path / "crl.pem", cert).detail_en
+    revoked = DevelopmentCA.load(fed)
+    revoked.publish_crl(fed, revoke=x509.load_pem_x509_certificate(cert.read_bytes()))
+    check = check_revocation(ca, crl, cert)
+    assert not check.ok and "is revoked" in check.detail_en

@@ -76,7 +76,8 @@ class Gateway:
     def transport(self, org_id: str) -> HttpxTransport:
         creds = self.fed.orgs[org_id]
         return HttpxTransport(self.fed.directory(), ca_file=self.fed.ca_file,
-                              cert_file=creds.cert_file, key_file=creds.key_file, timeout=5.0)
+                              cert_file=creds.cert_file, key_file=creds.key_file, timeout=5.0,
+                              crl_file=self.fed.crl_file)
 
     def message(self, body: bytes, fmt: str = "fhir", *, message_id: str = "",
                 bundle_id: str = "") -> OutboundMessage:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -27,12 +28,16 @@ from ssd_gateway.certs.files import (
     write_public,
 )
 from ssd_gateway.certs.identity import CVR_URI_PREFIX, ORG_URI_PREFIX
+from ssd_gateway.certs.revocation import read_revocation_lists
 from ssd_gateway.exceptions import ConfigurationError
 
 CA_CERT_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
 CERT_FILE = "cert.pem"
 KEY_FILE = "key.pem"
+CRL_FILE = "crl.pem"
+#: how long a published CRL is good for; gateways report a stale one
+CRL_VALID_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,52 @@ class DevelopmentCA:
             .sign(self.key, hashes.SHA256())
         )
         return IssuedCertificate(cert, key)
+
+
+    def publish_crl(self, directory: Path, *, revoke: x509.Certificate | None = None,
+                    reason: x509.ReasonFlags | None = None,
+                    valid_days: int = CRL_VALID_DAYS) -> x509.CertificateRevocationList:
+        """Write ``directory/crl.pem`` anew: the entries it had, plus ``revoke`` if given.
+
+        Each publication carries the next CRL number and a ``next_update`` ``valid_days``
+        ahead; publish again before then (``ssd-gateway certs crl``), or gateways report the
+        list as stale.
+        """
+        path = directory / CRL_FILE
+        entries: list[x509.RevokedCertificate] = []
+        number = 1
+        if path.exists():
+            (old,) = read_revocation_lists(path, [self.cert]).crls
+            entries = list(old)
+            number = old.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
+        now = datetime.now(UTC)
+        if revoke is not None:
+            try:
+                revoke.verify_directly_issued_by(self.cert)
+            except (ValueError, TypeError, InvalidSignature):
+                raise ConfigurationError("the certificate was not issued by this CA") from None
+            if all(e.serial_number != revoke.serial_number for e in entries):
+                entries.append(_revoked_entry(revoke.serial_number, now, reason))
+        builder = (x509.CertificateRevocationListBuilder()
+                   .issuer_name(self.cert.subject)
+                   .last_update(now - timedelta(minutes=5))
+                   .next_update(now + timedelta(days=valid_days))
+                   .add_extension(x509.CRLNumber(number), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                       self.key.public_key()), critical=False))
+        for entry in entries:
+            builder = builder.add_revoked_certificate(entry)
+        crl = builder.sign(self.key, hashes.SHA256())
+        write_public(path, crl.public_bytes(serialization.Encoding.PEM))
+        return crl
+
+
+def _revoked_entry(serial: int, when: datetime,
+                   reason: x509.ReasonFlags | None) -> x509.RevokedCertificate:
+    builder = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+    if reason is not None:
+        builder = builder.add_extension(x509.CRLReason(reason), critical=False)
+    return builder.build()
 
 
 def _key_usage(*, ca: bool) -> x509.KeyUsage:

@@ -77,6 +77,9 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def write_public(path: Path, data: bytes) -> None:
-    """Write a certificate (public data)."""
+    """Write a certificate or CRL (public data), atomically: a reader (a gateway watching
+    its CRL file) sees the old file or the new one, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)

@@ -11,8 +11,11 @@ kind of check, together with the period in which every certificate of the verifi
 valid: the same peer on a kept-alive connection, or signing message after message, is not
 verified again while that period lasts. Outside it (and for anything not seen before) the
 chain is verified afresh. A failure is never remembered. The answer depends only on the
-certificates, the CA and the time, so the memory cannot change a decision; revocation is
-not checked here at all (see certs/README.md).
+certificates, the CA and the time, so the memory cannot change a decision.
+
+Revocation (``crl_file``, see ``certs/revocation.py``) is checked on every verification,
+remembered chain or not: the leaf and every intermediate presented must not be listed by a
+CRL of the federation, as the CRL file is at that moment.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from cryptography.x509 import verification
 
 from ssd_gateway.certs.files import load_certificates
 from ssd_gateway.certs.identity import CertificateIdentity, identity_of
+from ssd_gateway.certs.revocation import Revocation, WatchedRevocationLists
 from ssd_gateway.exceptions import ConfigurationError, PeerRefused, SignatureInvalid
 
 #: how many verified chains are remembered before the memory starts afresh
@@ -51,36 +55,71 @@ class _Verified:
 class FederationTrust:
     """The federation CA certificate(s) and the verifiers built on them."""
 
-    def __init__(self, ca_certs: Sequence[x509.Certificate], ca_file: Path) -> None:
+    def __init__(self, ca_certs: Sequence[x509.Certificate], ca_file: Path,
+                 crl_file: Path | None = None) -> None:
         if not ca_certs:
             raise ConfigurationError("the federation CA file holds no certificate")
         self.ca_certs = tuple(ca_certs)
         self.ca_file = Path(ca_file)
         self._store = verification.Store(list(self.ca_certs))
         self._verified: dict[_Key, _Verified] = {}
+        #: the federation's CRLs, when a CRL file is configured
+        self.revocations = (WatchedRevocationLists(crl_file, self.ca_certs)
+                            if crl_file is not None else None)
 
     @classmethod
-    def from_file(cls, ca_file: Path) -> FederationTrust:
-        """Trust exactly the CA certificates in ``ca_file`` (PEM)."""
-        return cls(load_certificates(ca_file), ca_file)
+    def from_file(cls, ca_file: Path, crl_file: Path | None = None) -> FederationTrust:
+        """Trust exactly the CA certificates in ``ca_file`` (PEM), less ``crl_file``'s."""
+        return cls(load_certificates(ca_file), ca_file, crl_file)
+
+    @property
+    def revocation_generation(self) -> int:
+        """Grows whenever a changed CRL file is taken into use (0 without one)."""
+        if self.revocations is None:
+            return 0
+        self.revocations.current()
+        return self.revocations.generation
+
+    def revocation(self, cert: x509.Certificate) -> Revocation | None:
+        """The revocation of ``cert`` by a CRL of the federation, or None."""
+        if self.revocations is None:
+            return None
+        return self.revocations.current().revocation(cert)
 
     def verify_peer(self, leaf: x509.Certificate,
                     intermediates: Sequence[x509.Certificate] = (),
                     now: datetime | None = None) -> CertificateIdentity:
         """Check a TLS client certificate; raise ``PeerRefused`` unless it chains to the CA."""
         try:
-            return self._verify(leaf, intermediates, now, signing=False)
+            identity = self._verify(leaf, intermediates, now, signing=False)
         except verification.VerificationError as exc:
             raise PeerRefused(f"client certificate not trusted: {exc}") from exc
+        revoked = self._revoked(leaf, intermediates)
+        if revoked:
+            raise PeerRefused(f"certificate revoked: {revoked}")
+        return identity
 
     def verify_signer(self, leaf: x509.Certificate,
                       intermediates: Sequence[x509.Certificate] = (),
                       now: datetime | None = None) -> CertificateIdentity:
         """Check a signer certificate; raise ``SignatureInvalid`` unless it chains to the CA."""
         try:
-            return self._verify(leaf, intermediates, now, signing=True)
+            identity = self._verify(leaf, intermediates, now, signing=True)
         except verification.VerificationError as exc:
             raise SignatureInvalid(f"signer certificate not trusted: {exc}") from exc
+        revoked = self._revoked(leaf, intermediates)
+        if revoked:
+            raise SignatureInvalid(f"signer certificate revoked: {revoked}")
+        return identity
+
+    def _revoked(self, leaf: x509.Certificate,
+                 intermediates: Sequence[x509.Certificate]) -> str | None:
+        """How the first revoked certificate of leaf and intermediates is revoked, or None."""
+        for cert in (leaf, *intermediates):
+            found = self.revocation(cert)
+            if found is not None:
+                return found.describe()
+        return None
 
     def _verify(self, leaf: x509.Certificate, intermediates: Sequence[x509.Certificate],
                 now: datetime | None, *, signing: bool) -> CertificateIdentity:

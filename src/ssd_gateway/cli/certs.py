@@ -1,7 +1,8 @@
 """``ssd-gateway certs``: development federation CA, organisation certificates, inspection.
 
 Exit codes of ``certs inspect``: 0 valid (warnings are printed, not failed on), 2 expired or
-not yet valid, 3 does not chain to ``--ca`` (when given), 1 unreadable.
+not yet valid, 3 does not chain to ``--ca`` (when given), 4 revoked by ``--crl``, 1
+unreadable.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:  # cryptography loads only when a certs command runs
+    from cryptography.x509 import CertificateRevocationList
+
     from ssd_gateway.certs.expiry import ExpiryStatus
 
 certs_app = typer.Typer(
@@ -23,6 +26,10 @@ certs_app = typer.Typer(
 
 EXIT_EXPIRED = 2
 EXIT_UNTRUSTED = 3
+EXIT_REVOKED = 4
+#: ``certs revoke --reason`` values (RFC 5280 reason codes that apply to an organisation)
+REASONS = ("unspecified", "key-compromise", "affiliation-changed", "superseded",
+           "cessation-of-operation")
 
 
 def register(app: typer.Typer) -> None:
@@ -80,10 +87,63 @@ def issue(
     typer.echo(f"SHA-256 fingerprint: {fingerprint(issued.cert)}")
 
 
+@certs_app.command("revoke")
+def revoke(
+    cert: Path = typer.Argument(..., help="Certifikatet der spærres. / Certificate to revoke."),
+    ca: Path = typer.Option(..., "--ca", help="CA-mappe fra init-ca. / CA directory."),
+    reason: str = typer.Option("unspecified", help="Årsag. / Reason: " + ", ".join(REASONS)),
+    days: int = typer.Option(30, min=1, help="Spærrelistens gyldighed i dage. / CRL validity."),
+) -> None:
+    """Spær et certifikat (CA/crl.pem). / Revoke a certificate: add it to CA/crl.pem."""
+    from cryptography import x509
+
+    from ssd_gateway.certs.authority import CRL_FILE, DevelopmentCA
+    from ssd_gateway.certs.files import load_certificate
+    from ssd_gateway.certs.identity import identity_of
+    from ssd_gateway.exceptions import ConfigurationError
+
+    if reason not in REASONS:
+        raise typer.BadParameter(f"one of {', '.join(REASONS)}", param_hint="--reason")
+    flag = None if reason == "unspecified" else x509.ReasonFlags[reason.replace("-", "_")]
+    try:
+        leaf = load_certificate(cert)
+        crl = DevelopmentCA.load(ca).publish_crl(ca, revoke=leaf, reason=flag, valid_days=days)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    identity = identity_of(leaf)
+    typer.echo(f"revoked: {identity.org_id or identity.subject} (serial {leaf.serial_number:x})")
+    _echo_crl(ca / CRL_FILE, crl)
+
+
+@certs_app.command("crl")
+def publish_crl(
+    ca: Path = typer.Option(..., "--ca", help="CA-mappe fra init-ca. / CA directory."),
+    days: int = typer.Option(30, min=1, help="Spærrelistens gyldighed i dage. / CRL validity."),
+) -> None:
+    """Udgiv spærrelisten igen. / Publish the CRL anew (same entries, new next update)."""
+    from ssd_gateway.certs.authority import CRL_FILE, DevelopmentCA
+    from ssd_gateway.exceptions import ConfigurationError
+
+    try:
+        crl = DevelopmentCA.load(ca).publish_crl(ca, valid_days=days)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    _echo_crl(ca / CRL_FILE, crl)
+
+
+def _echo_crl(path: Path, crl: CertificateRevocationList) -> None:
+    next_update = crl.next_update_utc.isoformat() if crl.next_update_utc else "-"
+    typer.echo(f"CRL: {path} ({len(list(crl))} revoked, next update {next_update})")
+
+
 @certs_app.command("inspect")
 def inspect(
     cert: Path = typer.Argument(..., help="PEM-certifikat (udvikling eller OCES3)."),
     ca: Path | None = typer.Option(None, "--ca", help="Tjek kæden mod denne CA-fil."),
+    crl: Path | None = typer.Option(None, "--crl", help="Tjek mod denne spærreliste (kræver "
+                                    "--ca). / Check against this CRL (needs --ca)."),
     as_json: bool = typer.Option(False, "--json", help="Skriv JSON. / Print JSON."),
 ) -> None:
     """Vis identitet, udløb og fingeraftryk. / Show identity, expiry and fingerprint."""
@@ -101,13 +161,25 @@ def inspect(
     leaf = chain[0]
     identity = identity_of(leaf)
     status = expiry_status(identity)
+    if crl is not None and ca is None:
+        raise typer.BadParameter("--crl needs --ca (the CA that signs the list)",
+                                 param_hint="--crl")
     trusted: bool | None = None
-    if ca is not None and status < ExpiryStatus.EXPIRED:  # an expired chain cannot verify
+    revoked: str | None = None
+    if ca is not None:
         try:
-            FederationTrust(load_certificates(ca), ca).verify_peer(leaf, chain[1:])
-            trusted = True
-        except (PeerRefused, ConfigurationError):
-            trusted = False
+            trust = FederationTrust(load_certificates(ca), ca, crl)
+        except ConfigurationError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        found = trust.revocation(leaf)
+        revoked = found.describe() if found is not None else None
+        if status < ExpiryStatus.EXPIRED:  # an expired chain cannot verify
+            try:
+                trust.verify_peer(leaf, chain[1:])
+                trusted = True
+            except PeerRefused:
+                trusted = revoked is not None  # it chains; it is revoked (reported below)
     report = {
         "subject": identity.subject,
         "issuer": identity.issuer,
@@ -121,6 +193,7 @@ def inspect(
         "fingerprint_sha256": identity.fingerprint_sha256,
         "status": status.name.lower(),
         "chains_to_ca": trusted,
+        "revoked": (revoked or False) if crl is not None else None,
     }
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -135,6 +208,10 @@ def inspect(
         raise typer.Exit(EXIT_EXPIRED)
     if trusted is False:
         raise typer.Exit(EXIT_UNTRUSTED)
+    if revoked is not None:
+        typer.echo("ADVARSEL/WARNING: certifikatet er spærret / the certificate is revoked",
+                   err=True)
+        raise typer.Exit(EXIT_REVOKED)
 
 
 def _warning(status: ExpiryStatus, days_left: float) -> str:

@@ -20,6 +20,9 @@ consent_expired        … has ended (``valid_until``, capped at signing + 365 d
                                                                                        log closed
 certificate_expiring   this gateway's certificate or the federation CA expires         renewed
 certificate_expired    within 60/30/7 days, or has expired
+certificate_revoked    the federation CRL lists this gateway's own certificate         new cert
+crl_unusable           a changed CRL file cannot be used (the previous lists apply)    fixed file
+crl_stale, crl_due     the CRL is past its next update, or due within 3 days           new CRL
 peer_unreachable       a peer's transfers in ``transient_error`` have been failing     delivered
                        for longer than ``peer_unreachable_minutes``                    or dead
 dead_letters           dead letters for a peer are present                             retried,
@@ -56,7 +59,8 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 KINDS: tuple[str, ...] = (
     "receipt_overdue", "first_assessment_due", "handover_stale", "consent_expiring",
     "consent_expired", "certificate_expiring", "certificate_expired", "certificate_unreadable",
-    "peer_unreachable", "dead_letters",
+    "certificate_revoked", "crl_unusable", "crl_stale", "crl_due", "peer_unreachable",
+    "dead_letters",
 )
 
 
@@ -245,6 +249,36 @@ def certificate_source(gateway: Gateway) -> AlertSource:
     return source
 
 
+def revocation_source(gateway: Gateway, warn_days: int = 3) -> AlertSource:
+    """The federation CRL: unusable, stale or due within ``warn_days``; our own certificate
+    revoked."""
+
+    def source(_session: Session, now: datetime) -> Iterator[Alert]:
+        watched = gateway.trust.revocations
+        if watched is None:
+            return
+        lists = watched.current()
+        if watched.problem is not None:
+            yield Alert("crl:unusable", "crl_unusable", "critical",
+                        "Den nye spærreliste kan ikke bruges; den forrige gælder stadig",
+                        "The new CRL cannot be used; the previous one still applies")
+        due = lists.next_update()
+        if due is not None and due < now:
+            yield Alert("crl:stale", "crl_stale", "critical",
+                        f"Spærrelisten er forældet (næste opdatering var {due.isoformat()})",
+                        f"The CRL is stale (next update was due {due.isoformat()})")
+        elif due is not None and due - now < timedelta(days=warn_days):
+            yield Alert("crl:due", "crl_due", "warning",
+                        f"Spærrelisten skal fornyes inden {due.isoformat()}",
+                        f"The CRL must be renewed before {due.isoformat()}")
+        if gateway.trust.revocation(gateway.key.cert) is not None:
+            yield Alert("cert:gateway:revoked", "certificate_revoked", "critical",
+                        "Gatewayens eget certifikat er spærret", "This gateway's certificate "
+                        "is revoked")
+
+    return source
+
+
 # -- peers ---------------------------------------------------------------------------------------
 
 
@@ -303,6 +337,7 @@ def default_sources(gateway: Gateway, *, first_assessment_days: int | None = Non
                               else handover_stale_days),
         consent_source(settings.consent_expiring_days, settings.consent_max_days),
         certificate_source(gateway),
+        revocation_source(gateway),
         peer_certs.expiry_alerts,
         peer_unreachable_source(settings.peer_unreachable_minutes
                                 if peer_unreachable_minutes is None

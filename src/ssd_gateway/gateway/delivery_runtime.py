@@ -87,7 +87,7 @@ def runtime_for(gateway: Gateway) -> GatewayRuntime:
     tls = gateway.settings.tls
     assert tls.ca_file and tls.cert_file and tls.key_file
     transport = HttpxTransport(gateway.directory, ca_file=tls.ca_file, cert_file=tls.cert_file,
-                               key_file=tls.key_file)
+                               key_file=tls.key_file, crl_file=tls.crl_file)
     return GatewayRuntime(session_factory=gateway.sessions, transport=transport,
                           redecide=redecider(gateway), audit=gateway.audit,
                           policy=RetryPolicy.from_settings(gateway.settings.delivery),

@@ -77,7 +77,7 @@ class Gateway:
                          HeadSigner.from_pem_files(tls.key_file, tls.cert_file))
         return cls(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
                    party=party, directory=PeerDirectory.load(settings.peers_file),
-                   trust=FederationTrust.from_file(tls.ca_file),
+                   trust=FederationTrust.from_file(tls.ca_file, tls.crl_file),
                    key=SigningKey.from_files(tls.cert_file, tls.key_file), audit=audit,
                    quarantine=QuarantineStore(engine))
 

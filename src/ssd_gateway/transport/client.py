@@ -3,7 +3,9 @@
 - one ``ssl.SSLContext`` trusting only the federation CA, presenting our certificate;
 - one keep-alive ``httpx.Client`` per peer (connection reuse), no proxies from the
   environment, no redirects;
-- the answering server must hold the peer's own certificate (directory identity and pin);
+- the answering server must hold the peer's own certificate (directory identity and pin),
+  not revoked by the federation's CRL (``crl_file``); when the CRL file changes, pooled
+  connections are dropped so that every server is checked against the new lists;
 - one boundary, ``_delivery_errors``, turns every httpx/TLS failure and unwanted status into
   ``RecoverableDeliveryError`` (connect, timeout, 5xx, 429, 408) or ``PermanentDeliveryError``
   (other 4xx, TLS or certificate failure, a peer or answer that is not what it should be).
@@ -63,9 +65,10 @@ class HttpxTransport:
         key_password: str | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         max_connections_per_peer: int = 4,
+        crl_file: Path | None = None,
     ) -> None:
         self.directory = directory
-        self.trust = FederationTrust.from_file(ca_file)
+        self.trust = FederationTrust.from_file(ca_file, crl_file)
         self.own_certificate = _own_certificate(cert_file, self.trust)
         self.ssl_context: ssl.SSLContext = client_ssl_context(cert_file, key_file, ca_file,
                                                               key_password)
@@ -74,12 +77,14 @@ class HttpxTransport:
                                     max_keepalive_connections=max_connections_per_peer)
         self._clients: dict[str, httpx.Client] = {}
         self._verified_servers: dict[bytes, str] = {}
+        self._revocations_seen = self.trust.revocation_generation
         self._lock = threading.Lock()
 
     def send(self, message: OutboundMessage) -> Acknowledgement:
         """Deliver ``message``; return the peer's acknowledgement or raise a DeliveryError."""
         peer = self._peer(message)
         self._check_own_validity()
+        self._follow_revocations()
         path = FHIR_PATH if message.format == "fhir" else XML_PATH
         headers = {"content-type": message.media_type, "accept": message.media_type}
         with _delivery_errors(peer.org_id):
@@ -117,6 +122,17 @@ class HttpxTransport:
         cert = self.own_certificate
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             raise PermanentDeliveryError("our own certificate is expired or not yet valid")
+        revoked = self.trust.revocation(cert)
+        if revoked is not None:
+            raise PermanentDeliveryError(f"our own certificate is revoked: {revoked.describe()}")
+
+    def _follow_revocations(self) -> None:
+        """After a CRL change, forget every verified server: connections are made anew."""
+        generation = self.trust.revocation_generation
+        if generation != self._revocations_seen:
+            self._revocations_seen = generation
+            self._verified_servers.clear()
+            self.close()
 
     def _peer(self, message: OutboundMessage) -> Peer:
         try:
@@ -171,13 +187,18 @@ class HttpxTransport:
             raise PermanentDeliveryError(f"no server certificate from peer {peer.org_id}")
         if self._verified_servers.get(der) == peer.org_id:
             return
+        cert = x509.load_der_x509_certificate(der)
         try:
-            owner = self.directory.for_certificate(identity_of(x509.load_der_x509_certificate(der)))
+            owner = self.directory.for_certificate(identity_of(cert))
         except PeerRefused as exc:
             raise PermanentDeliveryError(f"server for {peer.org_id} is not a known peer") from exc
         if owner.org_id != peer.org_id:
             raise PermanentDeliveryError(f"server for {peer.org_id} presented {owner.org_id}'s "
                                          "certificate")
+        revoked = self.trust.revocation(cert)
+        if revoked is not None:
+            raise PermanentDeliveryError(f"peer {peer.org_id}'s certificate is revoked: "
+                                         f"{revoked.describe()}")
         self._verified_servers[der] = peer.org_id
 
     def _acknowledgement(self, peer: Peer, message: OutboundMessage,
@@ -216,11 +237,12 @@ class HttpxTransport:
 def _own_certificate(cert_file: Path, trust: FederationTrust) -> x509.Certificate:
     """Our certificate, checked once against the federation CA while it is valid.
 
-    An expired certificate is let through here: ``send`` then fails with a clear
+    An expired or revoked certificate is let through here: ``send`` then fails with a clear
     ``PermanentDeliveryError`` instead of the gateway failing to start.
     """
     cert = load_certificate(cert_file)
-    if cert.not_valid_before_utc <= datetime.now(UTC) <= cert.not_valid_after_utc:
+    valid = cert.not_valid_before_utc <= datetime.now(UTC) <= cert.not_valid_after_utc
+    if valid and trust.revocation(cert) is None:
         try:
             trust.verify_peer(cert)
         except PeerRefused as exc:
