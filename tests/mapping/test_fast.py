@@ -253,20 +253,34 @@ def test_transforms_that_give_nothing_map_the_same_both_ways(status: str,
 
 
 _PIECES = st.sampled_from(["", " ", "\n\t ", "\u00a0", "x", " Aktiv ", "\u2003"])
+#: (kind, text, tail, children): an element, a comment or a processing instruction
+_NODES = st.recursive(
+    st.tuples(st.sampled_from(["element", "comment", "pi"]), _PIECES, _PIECES, st.just(())),
+    lambda kids: st.tuples(st.just("element"), _PIECES, _PIECES,
+                           st.lists(kids, max_size=3).map(tuple)),
+    max_leaves=8)
 
 
-@settings(max_examples=200, deadline=None)
-@given(text=_PIECES, kids=st.lists(st.tuples(_PIECES, _PIECES, st.booleans()), max_size=3))
-def test_has_text_agrees_with_the_joined_text(text: str, kids: list[tuple[str, str, bool]]
-                                              ) -> None:
-    """``has_text`` is True exactly when the element's joined text is not blank."""
+def _build(parent: Any, node: tuple[str, str, str, tuple[Any, ...]]) -> None:
+    kind, text, tail, kids = node
+    child = {"element": lambda: etree.SubElement(parent, "b"),
+             "comment": lambda: etree.Comment(text), "pi": lambda: etree.PI("p", text)}[kind]()
+    if kind != "element":
+        parent.append(child)
+    else:
+        child.text = text or None
+    child.tail = tail or None
+    for kid in kids:
+        _build(child, kid)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_PIECES, kids=st.lists(_NODES, max_size=3))
+def test_has_text_agrees_with_the_joined_text(text: str, kids: list[Any]) -> None:
+    """``has_text`` is True exactly when the element's joined text (itertext, as the rules
+    read it: comments' and processing instructions' text left out) is not blank."""
     element = etree.Element("a")
     element.text = text or None
-    for inner, tail, comment in kids:
-        child = etree.Comment(inner) if comment else etree.SubElement(element, "b")
-        if comment:
-            element.append(child)
-        else:
-            child.text = inner or None
-        child.tail = tail or None
+    for kid in kids:
+        _build(element, kid)
     assert has_text(element) is bool(element_text(element).strip())

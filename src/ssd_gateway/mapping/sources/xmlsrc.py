@@ -44,11 +44,18 @@ def element_text(element: Any) -> str:
 
 
 def has_text(element: Any) -> bool:
-    """Whether ``element_text(element)`` is not blank, without joining the text."""
-    if len(element) == 0:
-        text = element.text
-        return text is not None and not text.isspace() and text != ""
-    return any(not piece.isspace() for piece in element.itertext() if piece)
+    """Whether ``element_text(element)`` is not blank, without joining the text: the first
+    non-blank piece (text, a descendant's text or tail; not comments') decides."""
+    text = element.text
+    if text and not text.isspace():
+        return True
+    for child in element:
+        if child.tag.__class__ is str and has_text(child):
+            return True
+        tail = child.tail
+        if tail and not tail.isspace():
+            return True
+    return False
 
 
 #: a node: the element, its XPath text and the record's child index (shared by its nodes)
