@@ -161,7 +161,6 @@ class DevelopmentCA:
         )
         return IssuedCertificate(cert, key)
 
-
     def publish_crl(self, directory: Path, *, revoke: x509.Certificate | None = None,
                     reason: x509.ReasonFlags | None = None,
                     valid_days: int = CRL_VALID_DAYS) -> x509.CertificateRevocationList:
