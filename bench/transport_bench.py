@@ -8,7 +8,8 @@ loopback, next to a plain mTLS keep-alive POST of the same bytes, in the same ru
 
 A sandbox federation (``write_sandbox``) in a temporary directory; the sending gateway is the
 daycare ``bh-solsikken``, the receiving one the school ``skole-valby``, both opened with
-``Gateway.open`` in this process. Two listeners run on 127.0.0.1 with the receiver's
+``Gateway.open`` in this process, each checking the sandbox's CRL (``tls.crl_file``) as the
+delivery runtime does. Two listeners run on 127.0.0.1 with the receiver's
 ``federation_server_config`` (mTLS, client certificate required, federation CA only):
 
 - the receiver's federation app (``create_federation_app`` + ``GatewayInbox``), as a node
@@ -123,7 +124,8 @@ class Bench:
         own = self.sender.settings.tls
         assert own.cert_file and own.key_file and own.ca_file
         self.transport = HttpxTransport(self.sender.directory, ca_file=own.ca_file,
-                                        cert_file=own.cert_file, key_file=own.key_file)
+                                        cert_file=own.cert_file, key_file=own.key_file,
+                                        crl_file=own.crl_file)
         data = sample_message_data(date.today())
         self.consent = parse_message(data["consent"])
         self.message = parse_message(data[kind])
