@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 
+from ssd_gateway.api.errors import Conflict
 from ssd_gateway.api.schemas import HandoverAnswerBody, HandoverOfferBody
+from ssd_gateway.gateway.envelope import envelope_for
+from ssd_gateway.gateway.inbox import GatewayInbox
+from ssd_gateway.gateway.outbound import render_signed
+from ssd_gateway.model import HandoverState, StafetlogHandoverOffer
 from ssd_gateway.registry import stafetlog_state
+from ssd_gateway.registry.tables import StafetlogRecord
 from tests.gateway.conftest import DAYCARE, HEALTH, SCHOOL, Federation
 
 
@@ -93,3 +102,74 @@ def test_only_the_holder_may_offer(fed: Federation) -> None:
                                                fed.who(SCHOOL))
     assert made["state"] == "denied"
     assert "HANDOVER_NOT_HOLDER" in [r["code"] for r in made["decision"]["reasons"]]
+
+
+def pending_offer(fed: Federation, org: str, log_id: str) -> str | None:
+    """The organisation ``org``'s registry has ``log_id`` on offer to, if any."""
+    with fed.gateway(org).sessions() as session:
+        record = session.get(StafetlogRecord, log_id)
+        return record.offered_to_org_id if record is not None else None
+
+
+def test_a_delivered_offer_withdrawn_cannot_be_accepted(fed: Federation) -> None:
+    """Withdrawn after delivery: a notice travels, the school's offer closes, accepting it is
+    refused at once (409), and both sides keep the daycare as holder."""
+    log_id = new_log(fed)
+    made = offer(fed, log_id, SCHOOL)
+    assert fed.wait(DAYCARE, made["transfer_id"]) == "acked"
+    assert pending_offer(fed, SCHOOL, log_id) == SCHOOL
+    done = fed.services(DAYCARE).withdraw_handover(made["offer_id"], fed.who(DAYCARE))
+    assert done["cancelled"] is False and done["notice_transfer_id"]
+    assert fed.wait(DAYCARE, done["notice_transfer_id"]) == "acked"
+    assert pending_offer(fed, SCHOOL, log_id) is None
+    with pytest.raises(Conflict) as refused:
+        fed.services(SCHOOL).answer_handover(
+            made["offer_id"], True, HandoverAnswerBody(person_id="p-karen"), fed.who(SCHOOL))
+    assert refused.value.code == "HANDOVER_NOT_OPEN"
+    assert holder(fed, DAYCARE, log_id) == DAYCARE and holder(fed, SCHOOL, log_id) == DAYCARE
+
+
+def _deliver(fed: Federation, record: StafetlogHandoverOffer) -> str:
+    """Hand the daycare's ``record`` to the school's inbox directly (any order we like)."""
+    daycare, school = fed.gateway(DAYCARE), fed.gateway(SCHOOL)
+    message = envelope_for(record, daycare.party, daycare.peer_party(SCHOOL))
+    body = render_signed(message, "fhir", daycare.key).body
+    return GatewayInbox(school).receive(school.directory.get(DAYCARE), "fhir", body).code
+
+
+def _offer_record(fed: Federation, log_id: str) -> StafetlogHandoverOffer:
+    with fed.gateway(DAYCARE).sessions() as session:
+        child_id = session.get(StafetlogRecord, log_id).child_id  # type: ignore[union-attr]
+    return StafetlogHandoverOffer(
+        id=f"offer-{uuid.uuid4()}", stafetlog_id=log_id, child_id=child_id,
+        from_org_id=DAYCARE, to_org_id=SCHOOL, offered_at=datetime.now(UTC))
+
+
+def _withdrawn(record: StafetlogHandoverOffer) -> StafetlogHandoverOffer:
+    return record.model_copy(update={"state": HandoverState.WITHDRAWN,
+                                     "decided_at": datetime.now(UTC)})
+
+
+def test_a_withdrawal_overtaking_its_offer_keeps_it_closed(fed: Federation) -> None:
+    """The notice arrives first: the late offer is not recorded as open, nor accepted."""
+    log_id = new_log(fed)
+    record = _offer_record(fed, log_id)
+    assert _deliver(fed, _withdrawn(record)) == "ok"
+    assert _deliver(fed, record) == "ok"
+    assert pending_offer(fed, SCHOOL, log_id) is None
+    with pytest.raises(Conflict):
+        fed.services(SCHOOL).answer_handover(
+            record.id, True, HandoverAnswerBody(person_id="p-karen"), fed.who(SCHOOL))
+
+
+def test_a_late_withdrawal_leaves_a_newer_offer_open(fed: Federation) -> None:
+    """Offer A, offer B, then A's notice: B stays on offer to the school and can be taken."""
+    log_id = new_log(fed)
+    first, second = _offer_record(fed, log_id), _offer_record(fed, log_id)
+    assert _deliver(fed, first) == "ok"
+    assert _deliver(fed, second) == "ok"
+    assert _deliver(fed, _withdrawn(first)) == "ok"
+    assert pending_offer(fed, SCHOOL, log_id) == SCHOOL
+    with pytest.raises(Conflict):
+        fed.services(SCHOOL).answer_handover(
+            first.id, True, HandoverAnswerBody(person_id="p-karen"), fed.who(SCHOOL))

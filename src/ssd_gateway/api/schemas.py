@@ -151,6 +151,9 @@ class HandoverWithdrawn(Open):
     offer_id: str
     status: Literal["withdrawn"]
     cancelled: bool = Field(description="true if the offer was still queued and never sent")
+    notice_transfer_id: str | None = Field(
+        None, description="the withdrawal notice sent to the receiver, when the offer may "
+        "have reached it")
 
 
 class ExportRecord(Open):

@@ -3,8 +3,9 @@
 - Outbound, when queued: a new stafetlog opens in the registry with its holder; a handover
   offer is recorded as pending (the holder stays holder); a receipt marks the underretning.
 - Inbound, when accepted: a consent is registered; an unknown stafetlog is recorded with the
-  sender's holder; a handover offer to us is recorded as pending; an acceptance of our offer
-  makes the accepting organisation holder (a refusal drops the offer).
+  sender's holder; a handover offer to us is recorded as pending (a withdrawal notice, the
+  offer with state ``withdrawn``, drops it); an acceptance of our offer makes the accepting
+  organisation holder (a refusal drops the offer).
 - Outbound, when acknowledged ``ok``: our acceptance of a handover makes us holder; our
   refusal drops the offer. So the holder changes on both sides only once the acceptance has
   travelled, and never while an offer is unanswered.
@@ -24,6 +25,7 @@ from ssd_gateway.gateway.runtime import Gateway
 from ssd_gateway.model import (
     Consent,
     FeedbackRequest,
+    HandoverState,
     Message,
     Receipt,
     Stafetlog,
@@ -39,6 +41,7 @@ from ssd_gateway.registry import (
     register_consent,
     stafetlog_state,
 )
+from ssd_gateway.registry.tables import StafetlogRecord
 
 
 def _known_log(session: Session, log_id: str) -> bool:
@@ -59,6 +62,8 @@ def after_submit(gateway: Gateway, session: Session, message: Message, at: datet
     record = message.record
     if isinstance(record, Stafetlog) and record.holder is not None:
         _ensure_log(session, record.id, record.child.id, record.holder.org_id, at)
+    elif isinstance(record, StafetlogHandoverOffer) and _withdrawn(record):
+        _handover_event(gateway, session, message, at, "withdrawal_sent")  # dropped already
     elif isinstance(record, StafetlogHandoverOffer):
         offer_handover(session, record.stafetlog_id, record.from_org_id, record.to_org_id, at)
         _handover_event(gateway, session, message, at, "offered")
@@ -78,6 +83,12 @@ def after_receive(gateway: Gateway, session: Session, message: Message, at: date
         _register(session, record)
     elif isinstance(record, Stafetlog) and record.holder is not None:
         _ensure_log(session, record.id, record.child.id, record.holder.org_id, at)
+    elif isinstance(record, StafetlogHandoverOffer) and _withdrawn(record):
+        _drop_withdrawn(session, row, record, at)
+        _handover_event(gateway, session, message, at, "offer_withdrawn")
+    elif isinstance(record, StafetlogHandoverOffer) and _earlier_rows(session, row, record):
+        # its withdrawal notice overtook it: the offer is not open
+        _handover_event(gateway, session, message, at, "offer_received_withdrawn")
     elif isinstance(record, StafetlogHandoverOffer):
         _ensure_log(session, record.stafetlog_id, record.child_id, record.from_org_id, at)
         offer_handover(session, record.stafetlog_id, record.from_org_id, record.to_org_id, at)
@@ -104,6 +115,30 @@ def _apply_answer(gateway: Gateway, session: Session, message: Message,
     else:
         drop_offer(session, answer.stafetlog_id, at)
     _handover_event(gateway, session, message, at, "accepted" if answer.accepted else "refused")
+
+
+def _withdrawn(offer: StafetlogHandoverOffer) -> bool:
+    return offer.state is HandoverState.WITHDRAWN
+
+
+def _earlier_rows(session: Session, row: received.InboundRow,
+                  offer: StafetlogHandoverOffer) -> list[received.InboundRow]:
+    """Messages received before ``row`` that carried the same offer id."""
+    return [r for r in received.all_by_record(session, offer.id, offer.kind) if r.id != row.id]
+
+
+def _drop_withdrawn(session: Session, row: received.InboundRow,
+                    offer: StafetlogHandoverOffer, at: datetime) -> None:
+    """Drop the offer in our registry if it is still the one on offer to us: it arrived
+    (before its withdrawal) and no newer offer from the same sender has replaced it."""
+    earlier = _earlier_rows(session, row, offer)
+    if not earlier or received.other_since(session, offer.kind, row.peer_org_id, row.child_id,
+                                           earlier[0].received_at, offer.id):
+        return
+    record = session.get(StafetlogRecord, offer.stafetlog_id)
+    if (record is not None and record.status == "open"
+            and record.offered_to_org_id == offer.to_org_id):
+        drop_offer(session, offer.stafetlog_id, at)
 
 
 def _register(session: Session, consent: Consent) -> None:

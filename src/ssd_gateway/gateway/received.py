@@ -58,6 +58,25 @@ def by_record(session: Session, record_id: str, kind: str) -> InboundRow | None:
     return session.scalars(query.order_by(InboundRow.received_at.desc())).first()
 
 
+def all_by_record(session: Session, record_id: str, kind: str) -> list[InboundRow]:
+    """Every accepted message that carried record ``record_id`` of ``kind``, oldest first
+    (a handover offer and its withdrawal notice share the offer's id)."""
+    query = select(InboundRow).where(InboundRow.record_id == record_id, InboundRow.kind == kind,
+                                     InboundRow.status == ACCEPTED)
+    return list(session.scalars(query.order_by(InboundRow.received_at)))
+
+
+def other_since(session: Session, kind: str, peer_org_id: str, child_id: str | None,
+                since: datetime, record_id: str) -> bool:
+    """Whether ``peer_org_id`` sent another record of ``kind`` about the child after
+    ``since`` (a newer handover offer superseding the one ``record_id`` names)."""
+    query = select(InboundRow.id).where(
+        InboundRow.kind == kind, InboundRow.status == ACCEPTED,
+        InboundRow.peer_org_id == peer_org_id, InboundRow.child_id == child_id,
+        InboundRow.received_at > since, InboundRow.record_id != record_id)
+    return session.scalars(query.limit(1)).first() is not None
+
+
 def manual_review(session: Session) -> list[InboundRow]:
     """Underretninger waiting for a person to read them, oldest first."""
     query = select(InboundRow).where(InboundRow.status == MANUAL_REVIEW)

@@ -28,8 +28,10 @@ from ssd_gateway.gateway.inbox import read_message
 from ssd_gateway.gateway.revocation import revoke
 from ssd_gateway.gateway.runtime import Gateway
 from ssd_gateway.gateway.submit import submit
+from ssd_gateway.gateway.transfers import TransferIndexRow
 from ssd_gateway.health import Check, readiness
 from ssd_gateway.model import (
+    HandoverState,
     Person,
     StafetlogHandoverAnswer,
     StafetlogHandoverOffer,
@@ -196,12 +198,16 @@ class Services:
         """Accept or refuse an offer received by this gateway; the answer travels back."""
         self._own(who)
         with self.sessions() as session:
-            row = received.by_record(session, offer_id, "stafetlog_handover_offer")
-            if row is None or row.body is None:
-                raise NotFound(f"no received handover offer {offer_id}")
-            offer = read_message(row.format, row.body)  # type: ignore[arg-type]
-        record = offer.record
-        assert isinstance(record, StafetlogHandoverOffer)
+            rows = received.all_by_record(session, offer_id, "stafetlog_handover_offer")
+            messages = [read_message(r.format, r.body)  # type: ignore[arg-type]
+                        for r in rows if r.body is not None]
+        offers = [m.record for m in messages if isinstance(m.record, StafetlogHandoverOffer)]
+        if not offers:
+            raise NotFound(f"no received handover offer {offer_id}")
+        if any(o.state is not HandoverState.OFFERED for o in offers):
+            raise Conflict(f"offer {offer_id} was withdrawn by the sender",
+                           code="HANDOVER_NOT_OPEN")
+        offer, record = messages[0], offers[0]
         answer = StafetlogHandoverAnswer(
             id=str(uuid.uuid4()), offer_id=offer_id, stafetlog_id=record.stafetlog_id,
             child_id=record.child_id, accepted=accept, answered_by=Person(id=body.person_id),
@@ -212,7 +218,12 @@ class Services:
                 "state": done.state, "decision": done.decision}
 
     def withdraw_handover(self, offer_id: str, who: Principal) -> dict[str, Any]:
-        """Withdraw an unanswered offer: cancel it if still queued, drop it in the registry."""
+        """Withdraw an unanswered offer: cancel it if still queued, drop it in the registry.
+
+        An offer that may have reached the receiver (not cancelled before sending) is
+        followed by a withdrawal notice, the offer again with state ``withdrawn``, so that the
+        receiver can no longer accept it.
+        """
         from ssd_gateway.registry import drop_offer
 
         self._own(who)
@@ -230,8 +241,27 @@ class Services:
                                              audit=self.gateway.audit)
             drop_offer(session, index.ref_id, self.gateway.now())
             self._audit(session, who, "withdraw_handover", offer_id=offer_id)
-        # if the offer had already been delivered, a later acceptance is refused by our inbox
-        return {"offer_id": offer_id, "status": "withdrawn", "cancelled": bool(cancelled)}
+            withdrawal = None if cancelled else self._withdrawal(index)
+        result: dict[str, Any] = {"offer_id": offer_id, "status": "withdrawn",
+                                  "cancelled": bool(cancelled)}
+        if withdrawal is not None:
+            # an acceptance crossing this notice is still refused by our inbox
+            message = envelope_for(withdrawal, self.gateway.party,
+                                   self.gateway.peer_party(withdrawal.to_org_id))
+            done = submit(self.gateway, message, "fhir", who.name, self.dispatch)
+            result["notice_transfer_id"] = done.transfer_id
+        return result
+
+    def _withdrawal(self, index: TransferIndexRow) -> StafetlogHandoverOffer:
+        """The withdrawal notice of the offer ``index`` records (built from the index, which
+        outlives the message body)."""
+        assert index.ref_id is not None and index.child_id is not None
+        created = index.created_at
+        return StafetlogHandoverOffer(
+            id=index.record_id, stafetlog_id=index.ref_id, child_id=index.child_id,
+            from_org_id=self.gateway.party.org_id, to_org_id=index.peer,
+            offered_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+            state=HandoverState.WITHDRAWN, decided_at=self.gateway.now())
 
     # operations --------------------------------------------------------------------------
     def operator_retry(self, transfer_id: str, who: Principal, reason: str) -> TransferView:
