@@ -110,6 +110,17 @@ def test_certificate_days_to_expiry(gw: Gateway, clock: Clock) -> None:
         before['ssd_certificate_days_to_expiry{subject="gateway"}'] - 10)
 
 
+def test_crl_days_to_next_update(gw: Gateway, clock: Clock) -> None:
+    """Days until the sandbox CRL's next update, following the clock; negative once stale."""
+    assert gw.trust.revocations is not None
+    due = gw.trust.revocations.current().next_update()
+    assert due is not None
+    clock.now = due - timedelta(days=2, hours=12)
+    assert scrape(gw)["ssd_crl_days_to_next_update"] == pytest.approx(2.5)
+    clock.advance(days=3)
+    assert scrape(gw)["ssd_crl_days_to_next_update"] == pytest.approx(-0.5)
+
+
 def test_open_alerts_by_kind(gw: Gateway) -> None:
     """After a sweep the open alerts are counted by kind; other kinds report zero."""
     dead_letter(gw, PEER)

@@ -1,5 +1,5 @@
 """Gauges read from the database at scrape time: queues, dead letters, quarantine, manual
-review, certificate expiry, overdue receipts and open alerts.
+review, certificate expiry, the CRL's next update, overdue receipts and open alerts.
 
 ``register_state_metrics(gateway)`` adds one ``GatewayStateReader`` to ``gateway.metrics``
 (once; a second call does nothing). Labels are states, kinds, organisation ids of peers and
@@ -14,6 +14,7 @@ metric                                 labels            value
 ``ssd_quarantine_size``                                  open quarantine entries
 ``ssd_manual_review_size``                               underretninger awaiting a person
 ``ssd_certificate_days_to_expiry``     subject           days left (``gateway``, ``ca``)
+``ssd_crl_days_to_next_update``                          days until the CRL is due (< 0: stale)
 ``ssd_receipts_overdue``                                 underretning receipts overdue
 ``ssd_alerts_open``                    kind              open alerts
 =====================================  ================  ===================================
@@ -132,10 +133,17 @@ class GatewayStateReader:
         for label, _subject, not_after in certificate_expiries(self.gateway):
             # a CA bundle: report the certificate that expires first
             first[label] = min(first.get(label, not_after), not_after)
-        return [GaugeReading("ssd_certificate_days_to_expiry", "Days until the certificate "
-                             "expires", {"subject": label},
-                             (not_after - now).total_seconds() / 86_400)
-                for label, not_after in sorted(first.items())]
+        readings = [GaugeReading("ssd_certificate_days_to_expiry", "Days until the "
+                                 "certificate expires", {"subject": label},
+                                 (not_after - now).total_seconds() / 86_400)
+                    for label, not_after in sorted(first.items())]
+        watched = self.gateway.trust.revocations
+        due = watched.current().next_update() if watched is not None else None
+        if due is not None:
+            readings.append(GaugeReading("ssd_crl_days_to_next_update", "Days until the "
+                                         "federation CRL is due (negative: stale)", {},
+                                         (due - now).total_seconds() / 86_400))
+        return readings
 
 
 def register_state_metrics(gateway: Gateway) -> GatewayStateReader:
