@@ -121,7 +121,7 @@ def test_revocation_check_on_a_sandbox(tmp_path: Path) -> None:
     assert not stale.ok and "certs crl" in stale.fix_en
     DevelopmentCA.create().publish_crl(tmp_path)
     assert "not signed" in check_revocation(ca, tmp_path / "crl.pem", cert).detail_en
-    revoked = DevelopmentCA.load(fed)
-    revoked.publish_crl(fed, revoke=x509.load_pem_x509_certificate(cert.read_bytes()))
+    DevelopmentCA.load(fed).publish_crl(
+        fed, revoke=x509.load_pem_x509_certificate(cert.read_bytes()))
     check = check_revocation(ca, crl, cert)
     assert not check.ok and "is revoked" in check.detail_en
