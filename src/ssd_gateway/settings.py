@@ -78,6 +78,8 @@ class AlertSettings(Section):
     consent_expiring_days: int = Field(default=30, ge=1)
     #: a consent ends at the latest this many days after signing
     consent_max_days: int = Field(default=365, ge=1)
+    #: the federation CRL due for its next update within this many days raises an alert
+    crl_due_days: int = Field(default=3, ge=1)
     #: a peer whose transfers have been failing for longer than this is unreachable
     peer_unreachable_minutes: int = Field(default=60, ge=1)
 

@@ -22,7 +22,8 @@ certificate_expiring   this gateway's certificate or the federation CA expires  
 certificate_expired    within 60/30/7 days, or has expired
 certificate_revoked    the federation CRL lists this gateway's own certificate         new cert
 crl_unusable           a changed CRL file cannot be used (the previous lists apply)    fixed file
-crl_stale, crl_due     the CRL is past its next update, or due within 3 days           new CRL
+crl_stale, crl_due     the CRL is past its next update, or due within                  new CRL
+                       ``crl_due_days``
 peer_unreachable       a peer's transfers in ``transient_error`` have been failing     delivered
                        for longer than ``peer_unreachable_minutes``                    or dead
 dead_letters           dead letters for a peer are present                             retried,
@@ -337,7 +338,7 @@ def default_sources(gateway: Gateway, *, first_assessment_days: int | None = Non
                               else handover_stale_days),
         consent_source(settings.consent_expiring_days, settings.consent_max_days),
         certificate_source(gateway),
-        revocation_source(gateway),
+        revocation_source(gateway, settings.crl_due_days),
         peer_certs.expiry_alerts,
         peer_unreachable_source(settings.peer_unreachable_minutes
                                 if peer_unreachable_minutes is None
