@@ -285,3 +285,21 @@ def test_certificates_page(world: Seeded, ops: TestClient) -> None:
     for peer in world.gateway.directory:
         assert f'data-peer="{peer.org_id}"' in peers and peer.endpoint in peers
     assert "ikke fastlåst" in peers
+
+
+def test_certificates_page_shows_the_crl(world: Seeded, ops: TestClient) -> None:
+    """The CRL in force: its file and next update, the revoked serials, and a warning when
+    this gateway's own certificate is on it."""
+    from ssd_gateway.certs import DevelopmentCA
+
+    html = ops.get("/operations/certificates?lang=en").text
+    crl = html.split('id="crl"', 1)[1].split("</table>", 1)[0]
+    assert "crl.pem" in crl and "Next update" in crl and "stale" not in crl
+    assert "This gateway&#39;s certificate is revoked" not in html
+    watched = world.gateway.trust.revocations
+    assert watched is not None
+    sandbox = watched.path.parent
+    DevelopmentCA.load(sandbox).publish_crl(sandbox, revoke=world.gateway.key.cert)
+    html = ops.get("/operations/certificates?lang=en").text
+    assert f"{world.gateway.key.cert.serial_number:x}" in html.split('id="crl"', 1)[1]
+    assert "This gateway&#39;s certificate is revoked" in html

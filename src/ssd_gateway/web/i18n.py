@@ -192,6 +192,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sweep_now": ("Gennemgå nu", "Sweep now"),
     "own_certificate": ("Gatewayens certifikat", "This gateway's certificate"),
     "ca_certificates": ("Føderationens CA", "Federation CA"),
+    "crl": ("Spærreliste (CRL)", "Certificate revocation list (CRL)"),
+    "crl_none": ("Ingen spærreliste konfigureret (tls.crl_file): spærrede certifikater "
+                 "afvises ikke", "No CRL configured (tls.crl_file): revoked certificates are "
+                 "not refused"),
+    "crl_file": ("Fil", "File"),
+    "crl_next_update": ("Næste opdatering", "Next update"),
+    "crl_stale": ("forældet", "stale"),
+    "crl_revoked": ("Spærrede certifikater (serienumre)", "Revoked certificates (serials)"),
+    "crl_problem": ("Den nye fil kan ikke bruges; den forrige liste gælder",
+                    "The new file cannot be used; the previous list applies"),
+    "own_revoked": ("Gatewayens eget certifikat er spærret", "This gateway's certificate is "
+                    "revoked"),
     "peer_directory": ("Partnere i kataloget", "Peers in the directory"),
     "endpoint": ("Adresse", "Endpoint"),
     "identity": ("Identitet", "Identity"),

@@ -341,7 +341,7 @@ def operations_routes(ctx: WebContext, gateway: Gateway) -> list[Route]:
             error = "cert_unreadable"
         return page(request, "operations/certificates.html", own=own, cas=cas, error=error,
                     now=now, peers=sorted(gateway.directory, key=lambda p: p.org_id),
-                    own_org=gateway.party.org_id)
+                    own_org=gateway.party.org_id, crl=_crl_view(gateway, now))
 
     @requires(ctx, ROLE)
     async def certificates(request: Request) -> Response:
@@ -361,3 +361,17 @@ def operations_routes(ctx: WebContext, gateway: Gateway) -> list[Route]:
         Route("/operations/alerts/sweep", sweep, methods=["POST"]),
         Route("/operations/certificates", certificates),
     ]
+
+
+def _crl_view(gateway: Gateway, now: datetime) -> dict[str, Any] | None:
+    """The CRL in force: file, next update, revoked serials, problems (None: no CRL)."""
+    watched = gateway.trust.revocations
+    if watched is None:
+        return None
+    lists = watched.current()
+    due = lists.next_update()
+    return {"file": str(watched.path), "next_update": due,
+            "stale": due is not None and due < now,
+            "serials": sorted(f"{e.serial_number:x}" for c in lists.crls for e in c),
+            "problem": watched.problem is not None,
+            "own_revoked": gateway.trust.revocation(gateway.key.cert) is not None}
