@@ -264,7 +264,7 @@ def revocation_source(gateway: Gateway, warn_days: int = 3) -> AlertSource:
                         "Den nye spærreliste kan ikke bruges; den forrige gælder stadig",
                         "The new CRL cannot be used; the previous one still applies")
         due = lists.next_update()
-        if due is not None and due < now:
+        if due is not None and lists.stale(now):
             yield Alert("crl:stale", "crl_stale", "critical",
                         f"Spærrelisten er forældet (næste opdatering var {due.isoformat()})",
                         f"The CRL is stale (next update was due {due.isoformat()})")

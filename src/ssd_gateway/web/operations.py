@@ -371,7 +371,7 @@ def _crl_view(gateway: Gateway, now: datetime) -> dict[str, Any] | None:
     lists = watched.current()
     due = lists.next_update()
     return {"file": str(watched.path), "next_update": due,
-            "stale": due is not None and due < now,
+            "stale": lists.stale(now),
             "serials": sorted(f"{e.serial_number:x}" for c in lists.crls for e in c),
             "problem": watched.problem is not None,
             "own_revoked": gateway.trust.revocation(gateway.key.cert) is not None}
