@@ -284,3 +284,37 @@ def test_has_text_agrees_with_the_joined_text(text: str, kids: list[Any]) -> Non
     for kid in kids:
         _build(element, kid)
     assert has_text(element) is bool(element_text(element).strip())
+
+
+_TAGS = st.sampled_from(["a", "b", "{urn:x}a", "{urn:y}b"])
+#: (tag or None for a comment, children)
+_TREES = st.recursive(st.tuples(st.one_of(st.none(), _TAGS), st.just(())),
+                      lambda kids: st.tuples(_TAGS, st.lists(kids, max_size=4).map(tuple)),
+                      max_leaves=12)
+
+
+def _grow(parent: Any, node: tuple[str | None, tuple[Any, ...]]) -> None:
+    tag, kids = node
+    if tag is None:
+        parent.append(etree.Comment("c"))
+        return
+    child = etree.SubElement(parent, tag)
+    for kid in kids:
+        _grow(child, kid)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kids=st.lists(_TREES, max_size=4))
+def test_the_record_index_agrees_with_asking_each_element(kids: list[Any]) -> None:
+    """``_index`` (one pass over the record) gives every element the children by tag, in
+    document order, that ``_children`` finds by asking the element; comments left out."""
+    from ssd_gateway.mapping.fast import _index
+    from ssd_gateway.mapping.sources.xmlsrc import _children
+
+    record = etree.Element("r")
+    for kid in kids:
+        _grow(record, kid)
+    index = _index(record)
+    for element in record.iter(tag=etree.Element):
+        assert index.get(element, {}) == _children(element, {})
+    assert all(found for found in index.values())

@@ -6,8 +6,9 @@ show what became what; ``build.plain`` then turns that tree into the record's da
 records have no problem, and for them all that bookkeeping is thrown away. ``compile_fast``
 writes one Python function per mapping that reads the same values, applies the same
 transforms, conditions, defaults and constants and builds plain dicts and lists directly:
-XML child paths are walked once per record and element (``sl:AfsnitB/...`` is found once for
-all the fields below it), and a field costs a few lines instead of a few calls.
+an XML record's elements are indexed by parent and tag in one pass, each child path is looked
+up once (``sl:AfsnitB/...`` is found once for all the fields below it), and a field costs a
+few lines instead of a few calls.
 
 The moment anything is off (a transform fails, a required value is missing) the function
 gives up and ``FastBuilder.build`` returns ``None``; the engine then runs the rules, which
@@ -33,10 +34,12 @@ from typing import Any
 from ssd_gateway.mapping.build import Steps
 from ssd_gateway.mapping.rules import GroupRule, ObjectRule, Rule, ValueRule
 from ssd_gateway.mapping.sources import missing
-from ssd_gateway.mapping.sources.xmlsrc import XmlPath, _children, element_text, has_text
+from ssd_gateway.mapping.sources.xmlsrc import Kids, XmlPath, element_text, has_text
 from ssd_gateway.mapping.transforms import TransformFailed
 
 _NONE: list[Any] = []
+#: the children (none) of an element that has no child elements
+_NOKIDS: dict[str, list[Any]] = {}
 
 
 class _GiveUp(Exception):
@@ -75,21 +78,37 @@ def compile_fast(rules: Sequence[Rule], *, xml: bool) -> FastBuilder:
 # -- helpers the generated code calls ------------------------------------------------------
 
 
-def _kid(kids: dict[Any, dict[str, list[Any]]], elements: list[Any], tag: str) -> list[Any]:
+def _kid(kids: Kids, elements: list[Any], tag: str) -> list[Any]:
     """The children with ``tag`` of every element in ``elements``, in document order."""
-    if len(elements) == 1:
-        one = elements[0]
-        found = kids.get(one)
-        if found is None:
-            found = _children(one, kids)
-        return found.get(tag, _NONE)
     out: list[Any] = []
     for element in elements:
-        found = kids.get(element)
-        if found is None:
-            found = _children(element, kids)
-        out += found.get(tag, _NONE)
+        out += kids.get(element, _NOKIDS).get(tag, _NONE)
     return out
+
+
+def _index(record: Any) -> Kids:
+    """Every element below ``record`` that has child elements → its children by tag.
+
+    One pass in document order, so each list of children is in document order too; an
+    element without child elements has no entry. Walking the record once is cheaper than
+    asking each element for its children: lxml makes an iterator per element asked.
+    """
+    kids: Kids = {}
+    for child in record.iterdescendants():
+        tag = child.tag
+        if tag.__class__ is not str:  # a comment or processing instruction
+            continue
+        parent = child.getparent()
+        found = kids.get(parent)
+        if found is None:
+            kids[parent] = {tag: [child]}
+            continue
+        same = found.get(tag)
+        if same is None:
+            found[tag] = [child]
+        else:
+            same.append(child)
+    return kids
 
 
 def _put_indexed(out: dict[str, Any], steps: Steps, value: Any) -> None:
@@ -128,7 +147,7 @@ def _closed(value: Any) -> Any:
 _HELPERS: dict[str, Any] = {
     "_kid": _kid, "_text": element_text, "_has_text": has_text, "_missing": missing,
     "_GiveUp": _GiveUp, "_put_indexed": _put_indexed, "_closed": _closed, "_NOWHERE": "",
-    "_NONE": _NONE, "_children": _children,
+    "_NONE": _NONE, "_NOKIDS": _NOKIDS, "_index": _index,
 }
 
 
@@ -160,8 +179,11 @@ class _Writer:
 
     def function(self, rules: Sequence[Rule], xml: bool) -> str:
         """The whole source: ``build(node)`` returning the record's data."""
-        if xml:  # an XML record node is (element, where, per-record child index)
-            self.line("element, _where, kids = node")
+        if xml:
+            # an XML record node is (element, where, child index filled as the rules ask);
+            # generic reads get that node, the compiled lookups the whole record's index
+            self.line("element, _where, lazy = node")
+            self.line("kids = _index(element)")
         self.line("out = {}")
         self._scope_rules(rules, _Scope("node", "out", "element" if xml else None))
         self.line("return _closed(out)" if self.indexed else "return out")
@@ -225,10 +247,10 @@ class _Writer:
             return known
         var = self.name("c")
         if not tags:
-            self.line(f"{var} = _children({scope.element}, kids)")
+            self.line(f"{var} = kids.get({scope.element}, _NOKIDS)")
         else:
             parent = self._find(scope, tags)
-            self.line(f"{var} = _children({parent}[0], kids) if len({parent}) == 1 else None")
+            self.line(f"{var} = kids.get({parent}[0], _NOKIDS) if len({parent}) == 1 else None")
         scope.found[key] = var
         return var
 
@@ -378,7 +400,7 @@ class _Writer:
             inner = _Scope(self.name("n"), entry, element)
             head = f"for {element} in {self._find(scope, simple[0])}:"
             with self.block(head):
-                self.line(f"{inner.node} = ({element}, _NOWHERE, kids)")
+                self.line(f"{inner.node} = ({element}, _NOWHERE, lazy)")
                 start = len(self.lines)
                 self._entry(rule, inner, items)
                 used = re.compile(rf"\b{inner.node}\b")
