@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from typing import Any
 
 import pytest
 
 from ssd_gateway.exceptions import RecordInvalid
-from ssd_gateway.model import ValidationSettings, parse_message, parse_record
+from ssd_gateway.model import (
+    ValidationSettings,
+    parse_message,
+    parse_record,
+    record_json_text,
+    record_to_json,
+)
 from ssd_gateway.samples import sample_message_data
 
 TODAY = date(2026, 3, 10)
@@ -162,3 +169,18 @@ def test_dated_fields_are_every_date_and_dated_entry_of_the_sections() -> None:
                 *walk("section_b", log.section_b)]
     assert log.section_b is not None and len(expected) > 6
     assert log.dated_fields() == expected
+
+
+def test_record_json_text_is_the_canonical_json() -> None:
+    """``record_json_text`` (pydantic-core's serialiser) gives, parsed back, exactly
+    ``record_to_json`` of every kind, with Danish letters, quotes and line breaks kept."""
+    for kind, payload in sample_message_data(TODAY).items():
+        record = parse_message(payload, SETTINGS).record
+        for indent in (None, 2):
+            text = record_json_text(record, indent=indent)
+            assert json.loads(text) == record_to_json(record), kind
+    record = parse_record({**data("underretning")["record"],
+                           "reason_for_concern": 'Æbler "og" pærer\nny linje'}, SETTINGS)
+    text = record_json_text(record)
+    assert "Æbler" in text
+    assert json.loads(text)["reason_for_concern"] == 'Æbler "og" pærer\nny linje'

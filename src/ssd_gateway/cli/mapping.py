@@ -65,10 +65,10 @@ def load_or_exit(path: Path) -> Mapping:
 
 def record_text(record: Record, render: Callable[[Record], Any] | None) -> str:
     """The canonical JSON of a record, or its rendering."""
-    from ssd_gateway.model import record_to_json
+    from ssd_gateway.model import record_json_text
 
     if render is None:
-        return json.dumps(record_to_json(record), ensure_ascii=False, indent=2)
+        return record_json_text(record, indent=2)
     out = render(record)
     return out.decode("utf-8") if isinstance(out, bytes) else str(out)
 
@@ -81,17 +81,17 @@ def _explained_json(items: list[Explained]) -> list[dict[str, Any]]:
 
 def _print_mapped(outcome: Mapped, render: Callable[[Record], Any] | None,
                   as_json: bool, explain: bool) -> None:
-    from ssd_gateway.model import record_to_json
+    from ssd_gateway.model import record_json_text
 
     if as_json:
         line: dict[str, Any] = {"status": "mapped", "index": outcome.index,
-                                "source": outcome.location.to_json(),
-                                "record": record_to_json(outcome.record)}
+                                "source": outcome.location.to_json()}
         if render is not None:
             line["rendered"] = record_text(outcome.record, render)
         if explain:
             line["explain"] = _explained_json(outcome.explanation)
-        typer.echo(json.dumps(line, ensure_ascii=False, default=str))
+        head = json.dumps(line, ensure_ascii=False, default=str)
+        typer.echo(f'{head[:-1]}, "record": {record_json_text(outcome.record)}}}')
         return
     typer.echo(f"✓ #{outcome.index} {outcome.location.render()}: "
                f"{outcome.record.kind} {outcome.record.id}")

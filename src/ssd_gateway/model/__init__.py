@@ -30,7 +30,13 @@ from ssd_gateway.model.meeting import (
 )
 from ssd_gateway.model.message import Message, message_to_json, parse_message
 from ssd_gateway.model.party import Child, Party, Person
-from ssd_gateway.model.records import RECORD_CLASSES, Record, parse_record, record_to_json
+from ssd_gateway.model.records import (
+    RECORD_CLASSES,
+    Record,
+    parse_record,
+    record_json_text,
+    record_to_json,
+)
 from ssd_gateway.model.stafetlog import (
     ActorAction,
     Agreement,
@@ -68,5 +74,5 @@ __all__ = [
     "SSDExchange", "SSDMeeting", "SchoolDetails", "SectionA", "SectionB", "Sector", "Stafetlog",
     "StafetlogHandoverAnswer", "StafetlogHandoverOffer", "StafetlogStatus", "Underretning",
     "UnderretningForm", "ValidationSettings", "message_to_json", "parse_message",
-    "parse_record", "record_to_json",
+    "parse_record", "record_json_text", "record_to_json",
 ]
