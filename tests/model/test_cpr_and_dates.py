@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ssd_gateway.model import cpr
+from ssd_gateway.exceptions import RecordInvalid
+from ssd_gateway.model import ValidationSettings, cpr, parse_record
 from ssd_gateway.model.dates import parse_danish_date
+from ssd_gateway.samples import sample_message_data
 
 
 def test_cpr_with_and_without_dash_normalises_to_ten_digits() -> None:
@@ -74,6 +77,27 @@ def test_bad_dates_are_refused_with_a_code(text: str, code: str) -> None:
     """Impossible and unparseable dates raise with a stable code."""
     with pytest.raises(ValueError, match=code):
         parse_danish_date(text)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2007-09-06", date(2007, 9, 6)), (" 2007-09-06 ", date(2007, 9, 6)),
+    ("06.09.2007", date(2007, 9, 6)), ("07.11.07", date(1907, 11, 7)),
+    ("20070906", date(2007, 9, 6)), (date(2007, 9, 6), date(2007, 9, 6)),
+    (datetime(2007, 9, 6, 10), date(2007, 9, 6)),
+    ("2007-02-30", "date_format"), ("86400", "date_format"), ("x", "date_format"),
+    ("30.02.2008", "date_impossible"), (5, "date_type"), (None, "date_type")])
+def test_record_dates_read_iso_natively_and_the_rest_as_danish(value: Any,
+                                                               expected: date | str) -> None:
+    """A record's date field takes ISO text (read by pydantic-core), Danish formats with the
+    settings' pivot, and dates; anything else is one problem at the field's own path."""
+    data = sample_message_data(date(2026, 3, 10))["stafetlog"]["record"]
+    settings = ValidationSettings(today=date(2026, 3, 10), year_pivot=5)
+    if isinstance(expected, date):
+        assert parse_record({**data, "created_on": value}, settings).created_on == expected
+        return
+    with pytest.raises(RecordInvalid) as info:
+        parse_record({**data, "created_on": value}, settings)
+    assert [(p.path, p.code) for p in info.value.problems] == [("created_on", expected)]
 
 
 @given(st.dates(min_value=date(1951, 1, 1), max_value=date(2049, 12, 31)))

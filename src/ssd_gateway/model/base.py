@@ -15,11 +15,14 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
     StringConstraints,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from ssd_gateway.exceptions import Problem
 from ssd_gateway.model import cpr
@@ -50,16 +53,26 @@ def fail(code: str, **context: Any) -> PydanticCustomError:
 
 
 def _danish_date(value: object, info: ValidationInfo) -> date:
-    if value.__class__ is str:
-        # the common case (ISO text, as mappings and messages write it) without the settings
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
     try:
         return parse_danish_date(value, settings_of(info).year_pivot)
     except ValueError as exc:
         raise fail(str(exc)) from None
+
+
+#: the two ways a ``DanishDate`` is read, named in pydantic's error locations: ISO text (as
+#: mappings, messages and most callers write dates) by pydantic-core, without a Python call;
+#: anything else (Danish formats with the settings' pivot, date objects) by ``_danish_date``
+_ISO_DATE, _ANY_DATE = "iso-date", "danish-date"
+
+
+def _danish_date_schema(_source: Any, _handler: GetCoreSchemaHandler) -> CoreSchema:
+    iso = core_schema.chain_schema([
+        core_schema.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+        core_schema.date_schema()])
+    other = core_schema.with_info_before_validator_function(_danish_date,
+                                                            core_schema.date_schema())
+    return core_schema.union_schema([(iso, _ISO_DATE), (other, _ANY_DATE)],
+                                    mode="left_to_right")
 
 
 def _cpr_or_id(value: object) -> object:
@@ -87,7 +100,8 @@ _PRINTABLE = StringConstraints(pattern=PRINTABLE)
 #: text: line breaks and tabs allowed, no other control characters (XML cannot carry them);
 #: a break of the rule is reported as ``control_character`` (``translate_errors``)
 Text = Annotated[str, _PRINTABLE]
-DanishDate = Annotated[date, BeforeValidator(_danish_date)]
+DanishDate = Annotated[date, GetPydanticSchema(_danish_date_schema),
+                       WithJsonSchema({"type": "string", "format": "date"})]
 MunicipalityCode = Annotated[str, BeforeValidator(_municipality), _PRINTABLE]
 ChildId = Annotated[str, BeforeValidator(_cpr_or_id), _PRINTABLE]
 
@@ -126,7 +140,9 @@ def translate_errors(
     """Turn a pydantic ValidationError into path-addressed Problems."""
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
-        loc = _strip_union_tags(tuple(err["loc"]), union_tags or set())
+        if _ISO_DATE in err["loc"]:
+            continue  # a date that is not ISO text: the other reading's error says why
+        loc = _strip_union_tags(tuple(err["loc"]), (union_tags or set()) | {_ANY_DATE})
         path = _path(loc)
         ctx = err.get("ctx") or {}
         code = err["type"]
