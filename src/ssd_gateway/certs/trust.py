@@ -115,8 +115,11 @@ class FederationTrust:
     def _revoked(self, leaf: x509.Certificate,
                  intermediates: Sequence[x509.Certificate]) -> str | None:
         """How the first revoked certificate of leaf and intermediates is revoked, or None."""
+        if self.revocations is None:
+            return None
+        lists = self.revocations.current()  # one look at the file for the whole chain
         for cert in (leaf, *intermediates):
-            found = self.revocation(cert)
+            found = lists.revocation(cert)
             if found is not None:
                 return found.describe()
         return None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:  # cryptography loads only when a certs command runs
-    from cryptography.x509 import CertificateRevocationList
+    from cryptography.x509 import Certificate, ReasonFlags
 
     from ssd_gateway.certs.expiry import ExpiryStatus
 
@@ -97,7 +97,6 @@ def revoke(
     """Spær et certifikat (CA/crl.pem). / Revoke a certificate: add it to CA/crl.pem."""
     from cryptography import x509
 
-    from ssd_gateway.certs.authority import CRL_FILE, DevelopmentCA
     from ssd_gateway.certs.files import load_certificate
     from ssd_gateway.certs.identity import identity_of
     from ssd_gateway.exceptions import ConfigurationError
@@ -107,13 +106,13 @@ def revoke(
     flag = None if reason == "unspecified" else x509.ReasonFlags[reason.replace("-", "_")]
     try:
         leaf = load_certificate(cert)
-        crl = DevelopmentCA.load(ca).publish_crl(ca, revoke=leaf, reason=flag, valid_days=days)
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+    published = _publish(ca, days, leaf, flag)
     identity = identity_of(leaf)
     typer.echo(f"revoked: {identity.org_id or identity.subject} (serial {leaf.serial_number:x})")
-    _echo_crl(ca / CRL_FILE, crl)
+    typer.echo(published)
 
 
 @certs_app.command("crl")
@@ -122,20 +121,24 @@ def publish_crl(
     days: int = typer.Option(30, min=1, help="Spærrelistens gyldighed i dage. / CRL validity."),
 ) -> None:
     """Udgiv spærrelisten igen. / Publish the CRL anew (same entries, new next update)."""
+    typer.echo(_publish(ca, days))
+
+
+def _publish(ca: Path, days: int, revoke: Certificate | None = None,
+             reason: ReasonFlags | None = None) -> str:
+    """Publish ``ca``'s CRL (adding ``revoke``); what it holds, in a line. Exit 1 on an
+    error."""
     from ssd_gateway.certs.authority import CRL_FILE, DevelopmentCA
     from ssd_gateway.exceptions import ConfigurationError
 
     try:
-        crl = DevelopmentCA.load(ca).publish_crl(ca, valid_days=days)
+        crl = DevelopmentCA.load(ca).publish_crl(ca, revoke=revoke, reason=reason,
+                                                 valid_days=days)
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
-    _echo_crl(ca / CRL_FILE, crl)
-
-
-def _echo_crl(path: Path, crl: CertificateRevocationList) -> None:
     next_update = crl.next_update_utc.isoformat() if crl.next_update_utc else "-"
-    typer.echo(f"CRL: {path} ({len(list(crl))} revoked, next update {next_update})")
+    return f"CRL: {ca / CRL_FILE} ({len(list(crl))} revoked, next update {next_update})"
 
 
 @certs_app.command("inspect")

@@ -272,7 +272,7 @@ def revocation_source(gateway: Gateway, warn_days: int = 3) -> AlertSource:
             yield Alert("crl:due", "crl_due", "warning",
                         f"Spærrelisten skal fornyes inden {due.isoformat()}",
                         f"The CRL must be renewed before {due.isoformat()}")
-        if gateway.trust.revocation(gateway.key.cert) is not None:
+        if lists.revocation(gateway.key.cert) is not None:
             yield Alert("cert:gateway:revoked", "certificate_revoked", "critical",
                         "Gatewayens eget certifikat er spærret", "This gateway's certificate "
                         "is revoked")

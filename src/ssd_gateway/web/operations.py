@@ -374,4 +374,4 @@ def _crl_view(gateway: Gateway, now: datetime) -> dict[str, Any] | None:
             "stale": lists.stale(now),
             "serials": sorted(f"{e.serial_number:x}" for c in lists.crls for e in c),
             "problem": watched.problem is not None,
-            "own_revoked": gateway.trust.revocation(gateway.key.cert) is not None}
+            "own_revoked": lists.revocation(gateway.key.cert) is not None}
